@@ -1,0 +1,42 @@
+# The ProfitWell connector. `make run` serves on the embedded sandbox,
+# `make test` is what CI runs.
+
+GO          ?= go
+BIN         ?= bin/connector
+VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# The same flags build the container image (see Dockerfile).
+BUILD_FLAGS := -trimpath -ldflags '-s -w'
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: run test lint build cover golden docs clean
+
+## run: serve on :8080 against the embedded ProfitWell sandbox (no account needed)
+run:
+	$(GO) run ./cmd/connector --sandbox --log-format=console --drain-delay=1s
+
+## test: vet, then every test with the race detector
+test:
+	$(GO) vet ./...
+	$(GO) test -race -count=1 ./...
+
+## lint: formatting, vet and staticcheck
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+## build: a static binary in bin/
+build:
+	CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o $(BIN) ./cmd/connector
+
+## cover: per-package test coverage
+cover:
+	$(GO) test -count=1 -cover ./...
+
+## golden: rewrite the golden files (manifest, README module table) from the code
+golden docs:
+	$(GO) test ./api/ ./modules/ -run 'Golden|README' -update
+
+clean:
+	rm -rf bin

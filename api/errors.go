@@ -1,0 +1,193 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/profitwell-connector/connector/connection/profitwell"
+	"github.com/profitwell-connector/connector/manifest"
+	"github.com/profitwell-connector/connector/modules"
+)
+
+// The error types of the contract (Make's own names).
+const (
+	TypeDataError                 = "DataError"
+	TypeInvalidAccessTokenError   = "InvalidAccessTokenError"
+	TypeDuplicateDataError        = "DuplicateDataError"
+	TypeRateLimitError            = "RateLimitError"
+	TypeConnectionError           = "ConnectionError"
+	TypeModuleTimeoutError        = "ModuleTimeoutError"
+	TypeInvalidConfigurationError = "InvalidConfigurationError"
+	TypeRuntimeError              = "RuntimeError"
+)
+
+// Problem is the error object of every non-2xx answer.
+type Problem struct {
+	Type         string             `json:"type"`
+	Code         string             `json:"code"`
+	Message      string             `json:"message"`
+	Retryable    bool               `json:"retryable"`
+	RetryAfterMs int64              `json:"retryAfterMs"`
+	Fields       []manifest.Problem `json:"fields,omitempty"`
+	Upstream     *Upstream          `json:"upstream,omitempty"`
+	RequestID    string             `json:"requestId"`
+
+	status int
+}
+
+// Upstream tells what ProfitWell answered, when it did.
+type Upstream struct {
+	Status  int    `json:"status,omitempty"`
+	Message string `json:"message,omitempty"`
+}
+
+type errorBody struct {
+	Error *Problem `json:"error"`
+}
+
+// Errors the API layer raises itself.
+var (
+	errEngineAuth     = errors.New("engine authentication failed")
+	errNotFound       = errors.New("no such endpoint")
+	errMethod         = errors.New("method not allowed")
+	errNotAcceptable  = errors.New("request body must be application/json")
+	errShuttingDown   = errors.New("the connector is shutting down")
+	errBodyTooLarge   = errors.New("request body too large")
+	errInternalPanic  = errors.New("internal error")
+	errBadContentType = errors.New("unsupported content type")
+)
+
+// classify is the one place where a Go error becomes a contract error.
+func classify(err error) *Problem {
+	var verr *manifest.ValidationError
+	var pw *profitwell.Error
+	var maxBytes *http.MaxBytesError
+	switch {
+	case errors.As(err, &verr):
+		return &Problem{status: http.StatusBadRequest, Type: TypeDataError, Code: "VALIDATION_FAILED",
+			Message: validationMessage(verr), Fields: verr.Problems}
+	case errors.As(err, &maxBytes), errors.Is(err, errBodyTooLarge):
+		return &Problem{status: http.StatusRequestEntityTooLarge, Type: TypeDataError, Code: "BODY_TOO_LARGE",
+			Message: "The request body is larger than the connector accepts."}
+	case errors.Is(err, errBadContentType):
+		return &Problem{status: http.StatusUnsupportedMediaType, Type: TypeDataError, Code: "UNSUPPORTED_MEDIA_TYPE",
+			Message: "The request body must be JSON (Content-Type: application/json)."}
+	case errors.Is(err, modules.ErrUnknownModule):
+		return &Problem{status: http.StatusNotFound, Type: TypeInvalidConfigurationError, Code: "UNKNOWN_MODULE",
+			Message: capitalize(err.Error()) + "."}
+	case errors.Is(err, modules.ErrUnknownRPC):
+		return &Problem{status: http.StatusNotFound, Type: TypeInvalidConfigurationError, Code: "UNKNOWN_RPC",
+			Message: capitalize(err.Error()) + "."}
+	case errors.Is(err, errEngineAuth):
+		return &Problem{status: http.StatusUnauthorized, Type: TypeInvalidConfigurationError, Code: "ENGINE_UNAUTHORIZED",
+			Message: "Missing or wrong engine API key (Authorization: Bearer <key>)."}
+	case errors.Is(err, errNotFound):
+		return &Problem{status: http.StatusNotFound, Type: TypeInvalidConfigurationError, Code: "NOT_FOUND",
+			Message: "No such endpoint."}
+	case errors.Is(err, errMethod):
+		return &Problem{status: http.StatusMethodNotAllowed, Type: TypeInvalidConfigurationError, Code: "METHOD_NOT_ALLOWED",
+			Message: "Method not allowed on this endpoint."}
+	case errors.As(err, &pw):
+		return classifyUpstream(pw)
+	case errors.Is(err, context.DeadlineExceeded):
+		return &Problem{status: http.StatusGatewayTimeout, Type: TypeModuleTimeoutError, Code: "DEADLINE_EXCEEDED",
+			Message: "The execution did not finish before its deadline.", Retryable: true}
+	case errors.Is(err, context.Canceled), errors.Is(err, errShuttingDown):
+		return &Problem{status: http.StatusServiceUnavailable, Type: TypeConnectionError, Code: "CANCELED",
+			Message: "The execution was canceled before it finished.", Retryable: true}
+	}
+	return &Problem{status: http.StatusInternalServerError, Type: TypeRuntimeError, Code: "INTERNAL",
+		Message: "Internal error; the connector's log has the details under this request id."}
+}
+
+func classifyUpstream(e *profitwell.Error) *Problem {
+	p := &Problem{Upstream: &Upstream{Status: e.Status, Message: e.Message}}
+	if e.Status == 0 && e.Message == "" {
+		p.Upstream = nil
+	}
+	detail := ""
+	if e.Message != "" {
+		detail = ": " + e.Message
+	}
+	switch e.Kind {
+	case profitwell.KindInvalid:
+		p.status, p.Type, p.Code = http.StatusBadRequest, TypeDataError, "UPSTREAM_REJECTED"
+		p.Message = "ProfitWell rejected the request" + detail
+		for _, f := range e.Fields {
+			p.Fields = append(p.Fields, manifest.Problem{Name: camelCase(f.Name), Message: f.Message})
+		}
+	case profitwell.KindNotFound:
+		p.status, p.Type, p.Code = http.StatusBadRequest, TypeDataError, "NOT_FOUND"
+		p.Message = "ProfitWell has no such object" + detail
+	case profitwell.KindDuplicate:
+		p.status, p.Type, p.Code = http.StatusConflict, TypeDuplicateDataError, "DUPLICATE"
+		p.Message = "The object already exists in ProfitWell" + detail
+	case profitwell.KindUnauthorized:
+		p.status, p.Type, p.Code = http.StatusUnauthorized, TypeInvalidAccessTokenError, "INVALID_TOKEN"
+		p.Message = "ProfitWell rejected the private token; check the connection."
+	case profitwell.KindRateLimited:
+		p.status, p.Type, p.Code, p.Retryable = http.StatusTooManyRequests, TypeRateLimitError, "RATE_LIMITED", true
+		p.Message = "ProfitWell's rate limit was reached; retry after the indicated wait."
+		p.RetryAfterMs = max(e.RetryAfter.Milliseconds(), 1000)
+	case profitwell.KindTimeout:
+		p.status, p.Type, p.Code, p.Retryable = http.StatusGatewayTimeout, TypeModuleTimeoutError, "DEADLINE_EXCEEDED", true
+		p.Message = "ProfitWell did not answer before the execution's deadline."
+		if e.OutcomeUnknown {
+			p.Code, p.Retryable = "OUTCOME_UNKNOWN", false
+			p.Message = "ProfitWell did not answer before the deadline; the change may or may not have been made. Check before retrying."
+		}
+	default: // KindUnavailable
+		p.status, p.Type, p.Code, p.Retryable = http.StatusServiceUnavailable, TypeConnectionError, "UPSTREAM_UNAVAILABLE", true
+		p.Message = "ProfitWell could not be reached or failed" + detail
+		if e.OutcomeUnknown {
+			p.Code, p.Retryable = "OUTCOME_UNKNOWN", false
+			p.Message = "ProfitWell failed while handling a change; it may or may not have been made. Check before retrying."
+		}
+		if e.RetryAfter > 0 {
+			p.RetryAfterMs = e.RetryAfter.Milliseconds()
+		}
+	}
+	return p
+}
+
+func validationMessage(v *manifest.ValidationError) string {
+	if len(v.Problems) == 1 {
+		return "Invalid input: " + v.Problems[0].Name + " " + v.Problems[0].Message + "."
+	}
+	return "Invalid input: " + strconv.Itoa(len(v.Problems)) + " fields have problems (see fields)."
+}
+
+// retryAfterHeader renders a wait as whole seconds, rounded up.
+func retryAfterHeader(ms int64) string {
+	return strconv.FormatInt(int64(math.Ceil(float64(ms)/1000)), 10)
+}
+
+// camelCase turns ProfitWell's field names (plan_interval) into the
+// connector's parameter names (planInterval).
+func camelCase(s string) string {
+	parts := strings.Split(s, "_")
+	for i := 1; i < len(parts); i++ {
+		parts[i] = capitalize(parts[i])
+	}
+	return strings.Join(parts, "")
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	r := []rune(s)
+	r[0] = unicode.ToUpper(r[0])
+	return string(r)
+}
+
+// retryAfterDuration converts a problem's wait for logs.
+func (p *Problem) retryAfterDuration() time.Duration {
+	return time.Duration(p.RetryAfterMs) * time.Millisecond
+}

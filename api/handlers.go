@@ -1,0 +1,265 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/rs/zerolog"
+
+	"github.com/profitwell-connector/connector/connection"
+	"github.com/profitwell-connector/connector/connection/profitwell"
+	"github.com/profitwell-connector/connector/manifest"
+	"github.com/profitwell-connector/connector/modules"
+)
+
+func (s *Server) handleHealthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) handleReadyz(w http.ResponseWriter, _ *http.Request) {
+	if !s.deps.Ready.Load() {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+func (s *Server) handleManifest(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("ETag", s.etag)
+	w.Header().Set("Cache-Control", "no-cache")
+	if match := r.Header.Get("If-None-Match"); match != "" && etagMatches(match, s.etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(s.manifest)
+}
+
+// executionInfo is the engine's optional description of the run.
+type executionInfo struct {
+	ID        string `json:"id"`
+	Cycle     int    `json:"cycle"`
+	TimeoutMs int64  `json:"timeoutMs"`
+}
+
+type executeRequest struct {
+	Connection map[string]any  `json:"connection"`
+	Parameters map[string]any  `json:"parameters"`
+	Cursor     string          `json:"cursor"`
+	State      json.RawMessage `json:"state"`
+	Execution  *executionInfo  `json:"execution"`
+}
+
+type executeMeta struct {
+	Module           string `json:"module"`
+	Returned         int    `json:"returned"`
+	HasMore          bool   `json:"hasMore"`
+	NextCursor       string `json:"nextCursor,omitempty"`
+	UpstreamRequests int    `json:"upstreamRequests"`
+}
+
+type executeResponse struct {
+	Bundles []any           `json:"bundles"`
+	Meta    executeMeta     `json:"meta"`
+	State   json.RawMessage `json:"state,omitempty"`
+}
+
+func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	name := chi.URLParam(r, "name")
+	spec, known := s.deps.Registry.Spec(name)
+	log := zerolog.Ctx(r.Context()).With().Str("module", name).Logger()
+	ctx := log.WithContext(r.Context())
+	r = r.WithContext(ctx)
+	if !known {
+		s.writeError(w, r, modules.ErrUnknownModule)
+		return
+	}
+
+	var req executeRequest
+	if err := decodeBody(r, &req); err != nil {
+		s.finishExecution(w, r, spec.Name, start, err)
+		return
+	}
+	if req.Execution != nil && req.Execution.ID != "" {
+		log = log.With().Str("execution_id", safeLogValue(req.Execution.ID)).Logger()
+		r = r.WithContext(log.WithContext(r.Context()))
+	}
+	token, err := connection.Token(req.Connection)
+	timeout, terr := s.timeout(req.Execution)
+	if err = joinValidation(err, terr); err != nil {
+		s.finishExecution(w, r, spec.Name, start, err)
+		return
+	}
+
+	ctx, cancel := context.WithTimeout(r.Context(), timeout)
+	defer cancel()
+	session := s.deps.Client.Session(token)
+	out, err := s.deps.Registry.Execute(ctx, s.env(session, log), modules.Request{
+		Module:     spec.Name,
+		TokenHash:  token.Hash(),
+		Parameters: req.Parameters,
+		Cursor:     req.Cursor,
+		State:      req.State,
+	})
+	if err != nil {
+		s.finishExecution(w, r, spec.Name, start, s.deadlineError(ctx, err))
+		return
+	}
+	bundles := out.Bundles
+	if bundles == nil {
+		bundles = []any{}
+	}
+	s.metrics.bundles.WithLabelValues(spec.Name).Add(float64(len(bundles)))
+	s.finishExecution(w, r, spec.Name, start, nil)
+	log.Debug().Int("bundles", len(bundles)).Int("upstream_requests", session.Requests()).Msg("module executed")
+	writeJSON(w, http.StatusOK, executeResponse{
+		Bundles: bundles,
+		Meta: executeMeta{
+			Module: spec.Name, Returned: len(bundles), HasMore: out.HasMore,
+			NextCursor: out.NextCursor, UpstreamRequests: session.Requests(),
+		},
+		State: out.State,
+	})
+}
+
+// finishExecution records the execution's outcome; on error it also writes
+// the error answer.
+func (s *Server) finishExecution(w http.ResponseWriter, r *http.Request, module string, start time.Time, err error) {
+	outcome := "success"
+	if err != nil {
+		outcome = s.writeError(w, r, err).Type
+	}
+	s.metrics.observeExecution(module, outcome, time.Since(start))
+}
+
+// deadlineError makes sure an execution that ran out of time is reported as
+// a timeout even when the module wrapped the context error in another one.
+func (s *Server) deadlineError(ctx context.Context, err error) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) && !errors.Is(err, context.DeadlineExceeded) {
+		var pw *profitwell.Error
+		if errors.As(err, &pw) {
+			return err
+		}
+		return errors.Join(err, context.DeadlineExceeded)
+	}
+	return err
+}
+
+// timeout returns the execution's deadline: the engine's timeoutMs capped
+// by configuration, or the configured default.
+func (s *Server) timeout(e *executionInfo) (time.Duration, error) {
+	if e == nil || e.TimeoutMs == 0 {
+		return s.deps.DefaultTimeout, nil
+	}
+	if e.TimeoutMs < 100 {
+		return 0, manifest.Invalid("execution.timeoutMs", "must be at least 100")
+	}
+	return min(time.Duration(e.TimeoutMs)*time.Millisecond, s.deps.MaxTimeout), nil
+}
+
+func (s *Server) env(session *profitwell.Session, log zerolog.Logger) modules.Env {
+	return modules.Env{PW: session, Log: log, Now: s.deps.Now}
+}
+
+type verifyRequest struct {
+	Connection map[string]any `json:"connection"`
+}
+
+type verifyResponse struct {
+	Verified bool                `json:"verified"`
+	Metadata connection.Metadata `json:"metadata"`
+}
+
+func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request) {
+	var req verifyRequest
+	if err := decodeBody(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	token, err := connection.Token(req.Connection)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.deps.DefaultTimeout)
+	defer cancel()
+	md, err := connection.Verify(ctx, s.deps.Client.Session(token))
+	if err != nil {
+		s.writeError(w, r, s.deadlineError(ctx, err))
+		return
+	}
+	writeJSON(w, http.StatusOK, verifyResponse{Verified: true, Metadata: md})
+}
+
+type rpcRequest struct {
+	Connection map[string]any `json:"connection"`
+	Parameters map[string]any `json:"parameters"`
+	Query      string         `json:"query"`
+	Cursor     string         `json:"cursor"`
+}
+
+func (s *Server) handleRPC(w http.ResponseWriter, r *http.Request) {
+	name := chi.URLParam(r, "name")
+	var req rpcRequest
+	if err := decodeBody(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	token, err := connection.Token(req.Connection)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.deps.DefaultTimeout)
+	defer cancel()
+	log := zerolog.Ctx(r.Context()).With().Str("rpc", name).Logger()
+	res, err := s.deps.Registry.CallRPC(ctx, s.env(s.deps.Client.Session(token), log), modules.RPCCall{
+		Name: name, TokenHash: token.Hash(), Parameters: req.Parameters, Query: req.Query, Cursor: req.Cursor,
+	})
+	if err != nil {
+		s.writeError(w, r, s.deadlineError(ctx, err))
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// joinValidation merges validation errors so one answer names every bad
+// field; any other error wins alone.
+func joinValidation(errs ...error) error {
+	out := &manifest.ValidationError{}
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		var v *manifest.ValidationError
+		if !errors.As(err, &v) {
+			return err
+		}
+		out.Problems = append(out.Problems, v.Problems...)
+	}
+	return out.Err()
+}
+
+// safeLogValue keeps engine-supplied strings short and printable in logs.
+func safeLogValue(s string) string {
+	if !validRequestID.MatchString(s) {
+		return "(invalid)"
+	}
+	return s
+}
+
+func etagMatches(header, etag string) bool {
+	for _, candidate := range strings.Split(header, ",") {
+		candidate = strings.TrimSpace(candidate)
+		if candidate == "*" || candidate == etag || candidate == "W/"+etag {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,171 @@
+package api
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/rs/zerolog"
+)
+
+type ctxKey int
+
+const requestIDKey ctxKey = iota
+
+// validRequestID is what an inbound X-Request-Id must look like to be kept.
+var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
+
+// requestID gives every request an id (the inbound X-Request-Id when it is
+// short and printable), echoes it and puts a logger carrying it in the
+// context.
+func (s *Server) requestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if !validRequestID.MatchString(id) {
+			id = newRequestID()
+		}
+		w.Header().Set("X-Request-Id", id)
+		log := s.deps.Logger.With().Str("request_id", id).Logger()
+		ctx := log.WithContext(r.Context())
+		ctx = contextWithRequestID(ctx, id)
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func newRequestID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// statusWriter remembers the status and size of an answer.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// instrument writes the access log line and the HTTP metrics, labelled by
+// the route pattern (bounded), never the raw path.
+func (s *Server) instrument(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		elapsed := time.Since(start)
+		route := "unmatched"
+		if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
+			route = rc.RoutePattern()
+		}
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		s.metrics.observeHTTP(route, r.Method, sw.status, elapsed)
+		if route == "/healthz" || route == "/readyz" || route == "/metrics" {
+			return // probes and scrapes would drown the log
+		}
+		ev := zerolog.Ctx(r.Context()).Info()
+		if sw.status >= 500 {
+			ev = zerolog.Ctx(r.Context()).Warn()
+		}
+		ev.Str("method", r.Method).Str("route", route).Int("status", sw.status).
+			Int("bytes", sw.bytes).Float64("duration_ms", float64(elapsed.Microseconds())/1000).
+			Str("remote", r.RemoteAddr).Msg("request")
+	})
+}
+
+// recoverer turns a panic into a clean RuntimeError. It logs the panic's type
+// and stack, never its value, which could hold a secret.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			rec := recover()
+			if rec == nil {
+				return
+			}
+			if rec == http.ErrAbortHandler {
+				panic(rec)
+			}
+			s.metrics.panics.Inc()
+			zerolog.Ctx(r.Context()).Error().Str("panic_type", fmt.Sprintf("%T", rec)).
+				Str("stack", string(debug.Stack())).Msg("panic while serving a request")
+			s.writeError(w, r, errors.New("panic"))
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func hashKeys(keys []string) [][32]byte {
+	out := make([][32]byte, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, sha256.Sum256([]byte(k)))
+	}
+	return out
+}
+
+// authenticate accepts "Authorization: Bearer <key>" with one of the engine
+// keys, compared in constant time over their digests. With no keys
+// configured (sandbox or insecure mode) every request passes.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(s.keys) == 0 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		h := r.Header.Get("Authorization")
+		scheme, key, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") {
+			s.writeError(w, r, errEngineAuth)
+			return
+		}
+		sum := sha256.Sum256([]byte(strings.TrimSpace(key)))
+		match := 0
+		for _, k := range s.keys {
+			match |= subtle.ConstantTimeCompare(sum[:], k[:])
+		}
+		if match != 1 {
+			s.writeError(w, r, errEngineAuth)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// limitBody caps request bodies; a larger body is answered with 413.
+func (s *Server) limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > s.deps.MaxBodyBytes {
+			s.writeError(w, r, errBodyTooLarge)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, s.deps.MaxBodyBytes)
+		next.ServeHTTP(w, r)
+	})
+}

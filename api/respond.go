@@ -1,0 +1,138 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/rs/zerolog"
+
+	"github.com/profitwell-connector/connector/manifest"
+)
+
+type requestIDCtx struct{}
+
+func contextWithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDCtx{}, id)
+}
+
+// RequestID returns the request id of a request's context.
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDCtx{}).(string)
+	return id
+}
+
+// writeJSON answers with status and v encoded as JSON.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		http.Error(w, `{"error":{"type":"RuntimeError","code":"ENCODE","message":"could not encode the answer"}}`, http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// writeError classifies err, logs what needs logging and writes the error
+// envelope. It is the only writer of non-2xx bodies.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) *Problem {
+	p := classify(err)
+	p.RequestID = RequestID(r.Context())
+	log := zerolog.Ctx(r.Context())
+	switch {
+	case p.status >= 500 && p.Type == TypeRuntimeError:
+		log.Error().Str("error", err.Error()).Str("error_type", p.Type).Msg("request failed")
+	case p.status >= 500:
+		log.Warn().Str("error", err.Error()).Str("error_type", p.Type).Str("error_code", p.Code).Msg("request failed")
+	default:
+		log.Debug().Str("error", err.Error()).Str("error_type", p.Type).Str("error_code", p.Code).Msg("request refused")
+	}
+	if p.RetryAfterMs > 0 {
+		w.Header().Set("Retry-After", retryAfterHeader(p.RetryAfterMs))
+	}
+	writeJSON(w, p.status, errorBody{Error: p})
+	return p
+}
+
+// decodeBody reads a JSON request body strictly into dst: JSON content type
+// (or none), no unknown keys, no trailing data, numbers kept exact. Problems
+// are a ValidationError naming the offending key.
+func decodeBody(r *http.Request, dst any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return errBadContentType
+		}
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	dec.UseNumber()
+	if err := dec.Decode(dst); err != nil {
+		return decodeError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var maxBytes *http.MaxBytesError
+		if errors.As(err, &maxBytes) {
+			return err
+		}
+		return manifest.Invalid("body", "must hold exactly one JSON object")
+	}
+	return nil
+}
+
+func decodeError(err error) error {
+	var maxBytes *http.MaxBytesError
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &maxBytes):
+		return err
+	case errors.Is(err, io.EOF):
+		return manifest.Invalid("body", "is empty; send a JSON object")
+	case errors.As(err, &typeErr):
+		name := typeErr.Field
+		if name == "" {
+			name = "body"
+		}
+		return manifest.Invalid(name, "must be "+jsonKind(typeErr.Type.Kind().String()))
+	case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF):
+		return manifest.Invalid("body", "is not valid JSON")
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return manifest.Invalid(strings.Trim(name, `"`), "is not a field of the request")
+	}
+	return manifest.Invalid("body", fmt.Sprintf("could not be read (%s)", firstLine(err.Error())))
+}
+
+func jsonKind(kind string) string {
+	switch kind {
+	case "string":
+		return "a string"
+	case "int", "int64", "uint", "float64":
+		return "a number"
+	case "map", "struct":
+		return "an object"
+	case "slice":
+		return "a list"
+	case "bool":
+		return "true or false"
+	}
+	return "of another type"
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	if len(s) > 120 {
+		s = s[:120]
+	}
+	return s
+}

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/rs/zerolog"
+
+	"github.com/profitwell-connector/connector/api"
+	"github.com/profitwell-connector/connector/connection/profitwell"
+	"github.com/profitwell-connector/connector/connection/profitwell/profitwelltest"
+	"github.com/profitwell-connector/connector/modules"
+)
+
+func newLogger(c *config, w io.Writer) zerolog.Logger {
+	level, _ := zerolog.ParseLevel(c.LogLevel)
+	if c.LogFormat == "console" {
+		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly, NoColor: true}
+	}
+	return zerolog.New(w).Level(level).With().Timestamp().Logger()
+}
+
+// serve runs the HTTP server until ctx ends, then drains and stops.
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	c, err := parseConfig("connector serve", args, getenv, stderr, false)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(c, stdout)
+
+	baseURL := c.ProfitWellURL
+	if c.Sandbox {
+		emu, err := profitwelltest.Start(profitwelltest.Options{
+			Seed: c.SandboxSeed, Tokens: []string{c.SandboxToken}, RateLimit: true,
+		})
+		if err != nil {
+			return fmt.Errorf("start the sandbox: %w", err)
+		}
+		defer emu.Close()
+		baseURL = emu.URL
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	client, err := profitwell.New(profitwell.Config{
+		BaseURL: baseURL, Registerer: reg, Logger: logger,
+		Rate: c.UpstreamRate, Burst: c.UpstreamBurst,
+	})
+	if err != nil {
+		return fmt.Errorf("profitwell client: %w", err)
+	}
+	defer client.Close()
+	registry, err := modules.Default(modules.Options{LimitCap: c.LimitCap})
+	if err != nil {
+		return err
+	}
+	ready := &atomic.Bool{}
+	handler, err := api.NewServer(api.Deps{
+		Registry: registry, Client: client, Manifest: modules.Document(registry),
+		Logger: logger, Registerer: reg, Gatherer: reg, APIKeys: c.APIKeys,
+		DefaultTimeout: c.ExecutionTimeout, MaxTimeout: c.MaxExecutionTimeout, Ready: ready,
+	})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", c.Addr, err)
+	}
+	// baseCtx is canceled when the shutdown timeout passes, which aborts
+	// upstream calls still running.
+	baseCtx, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelBase()
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      c.MaxExecutionTimeout + 5*time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		BaseContext:       func(net.Listener) context.Context { return baseCtx },
+		ErrorLog:          log.New(logWriter{logger}, "", 0),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	ready.Store(true)
+
+	addr := ln.Addr().String()
+	switch {
+	case c.Sandbox:
+		logger.Warn().Str("addr", addr).Str("sandbox_token", c.SandboxToken).
+			Msg("serving against the embedded ProfitWell sandbox; engine authentication is off")
+		logger.Info().Msgf("try: curl -s -X POST http://%s/v1/modules/listPlans/execute -H 'Content-Type: application/json' -d '{\"connection\":{\"privateToken\":\"%s\"},\"parameters\":{\"limit\":3}}'", localURL(addr), c.SandboxToken)
+	case len(c.APIKeys) == 0:
+		logger.Warn().Str("addr", addr).Msg("serving WITHOUT engine authentication (--insecure-no-auth)")
+	default:
+		logger.Info().Str("addr", addr).Str("profitwell_url", baseURL).Int("api_keys", len(c.APIKeys)).Msg("serving")
+	}
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	return shutdown(c, logger, srv, ready, served, cancelBase)
+}
+
+// shutdown turns readiness off, waits the drain delay so load balancers stop
+// sending, then lets in-flight requests finish within the shutdown timeout;
+// past it, running executions are canceled and connections closed.
+func shutdown(c *config, logger zerolog.Logger, srv *http.Server, ready *atomic.Bool, served chan error, cancelBase context.CancelFunc) error {
+	ready.Store(false)
+	logger.Info().Dur("drain_delay", c.DrainDelay).Msg("shutting down: readiness off, draining")
+	time.Sleep(c.DrainDelay)
+	ctx, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		logger.Warn().Err(err).Msg("in-flight requests did not finish in time; canceling them")
+		cancelBase()
+		_ = srv.Close()
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	logger.Info().Msg("stopped")
+	return nil
+}
+
+// localURL turns a listen address into one curl can reach.
+func localURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// logWriter sends net/http's own messages (TLS and protocol errors) to the
+// structured log.
+type logWriter struct{ log zerolog.Logger }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	w.log.Warn().Str("source", "net/http").Msg(string(trimNewline(p)))
+	return len(p), nil
+}
+
+func trimNewline(p []byte) []byte {
+	for len(p) > 0 && (p[len(p)-1] == '\n' || p[len(p)-1] == '\r') {
+		p = p[:len(p)-1]
+	}
+	return p
+}

@@ -1,0 +1,560 @@
+// Package profitwell is the HTTP client for ProfitWell's API v2
+// (https://api.profitwell.com/v2/...).
+//
+// One *Client serves the whole process; each execution binds it to a private
+// token with Client.Session. Every call:
+//
+//   - sends the bare token as Authorization (no "Bearer"), Accept and
+//     Content-Type application/json, and a trailing slash on every path;
+//   - is paced per token (ProfitWell allows 25 requests per 5 s per account)
+//     and honours the context's deadline in pacing, backoff and I/O;
+//   - is retried only when that is safe (reads, requests that never left,
+//     429s) and never past the deadline;
+//   - fails with exactly one type, *Error, whose Kind classifies the outcome.
+//
+// The token never appears in errors, logs or metrics: Token redacts itself
+// and upstream bodies echoing it are scrubbed.
+package profitwell
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+	"golang.org/x/time/rate"
+)
+
+// Defaults applied by New to zero Config fields.
+const (
+	DefaultRate         = 5.0                    // requests per second per token
+	DefaultBurst        = 25                     // ProfitWell: 25 requests / 5 s
+	DefaultMaxAttempts  = 3                      // total attempts, the first included
+	DefaultBackoffBase  = 200 * time.Millisecond // first retry waits up to this
+	DefaultBackoffMax   = 2 * time.Second        // cap of one backoff
+	DefaultMaxBodyBytes = 16 << 20               // response body cap
+	DefaultUserAgent    = "profitwell-connector"
+)
+
+const (
+	// errBodyCap bounds how much of a non-2xx body a typed call reads to
+	// extract ProfitWell's message; longer bodies are cut, not an error.
+	errBodyCap = 64 << 10
+	// maxPooledBuf keeps huge response buffers out of the pool.
+	maxPooledBuf = 1 << 20
+	// noRetryAfterCap bounds the wait before retrying a 429 that came
+	// without Retry-After.
+	noRetryAfterCap = 5 * time.Second
+	// clientTimeout is a backstop for callers that forget a deadline.
+	clientTimeout = 60 * time.Second
+)
+
+// Config configures a Client. Only BaseURL is required.
+type Config struct {
+	// BaseURL is ProfitWell's origin without "/v2", e.g.
+	// "https://api.profitwell.com". http or https, with a host, no userinfo,
+	// query or fragment. A path prefix is allowed (for a mounted emulator).
+	BaseURL string
+	// HTTPClient, when set, is used for every request (a copy of it, with
+	// redirects disabled). nil means a dedicated, tuned transport.
+	HTTPClient *http.Client
+	// Rate is the per-token request rate per second; 0 means 5.
+	Rate float64
+	// Burst is the per-token burst; 0 means 25.
+	Burst int
+	// MaxAttempts is the total number of attempts per call; 0 means 3.
+	MaxAttempts int
+	// BackoffBase is the first full-jitter backoff ceiling; 0 means 200ms.
+	BackoffBase time.Duration
+	// BackoffMax caps any single backoff; 0 means 2s.
+	BackoffMax time.Duration
+	// MaxBodyBytes caps a response body; a bigger body is an error. 0 means
+	// 16 MiB.
+	MaxBodyBytes int64
+	// UserAgent is sent on every request; "" means "profitwell-connector".
+	UserAgent string
+	// Registerer receives the client's metrics; nil disables metrics.
+	// Several clients may share one registry (the collectors are shared).
+	Registerer prometheus.Registerer
+	// Logger receives one debug line per upstream attempt (endpoint
+	// template, status, attempt, duration); never the token. The zero
+	// Logger discards.
+	Logger zerolog.Logger
+	// Now returns the current time, used to read HTTP-date Retry-After
+	// values; nil means time.Now. Pacing and deadlines always use the real
+	// monotonic clock.
+	Now func() time.Time
+}
+
+// Client is a ProfitWell API client. It is safe for concurrent use; create
+// one per process and bind it to a token per execution with Session.
+type Client struct {
+	base        string // scheme://host[/prefix], no trailing slash
+	hc          *http.Client
+	traceable   bool // the transport is an *http.Transport, so httptrace is reliable
+	limiters    *limiterSet
+	metrics     *metrics
+	log         zerolog.Logger
+	now         func() time.Time
+	userAgent   string
+	maxAttempts int
+	backoffBase time.Duration
+	backoffMax  time.Duration
+	maxBody     int64
+	jitter      func(ceiling time.Duration) time.Duration // uniform in [0, ceiling]; replaced in tests
+}
+
+// New validates cfg, applies defaults and returns a Client.
+func New(cfg Config) (*Client, error) {
+	base, err := parseBaseURL(cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case cfg.Rate < 0 || math.IsNaN(cfg.Rate):
+		return nil, fmt.Errorf("profitwell: Rate must be positive, got %v", cfg.Rate)
+	case cfg.Burst < 0:
+		return nil, fmt.Errorf("profitwell: Burst must be positive, got %d", cfg.Burst)
+	case cfg.MaxAttempts < 0:
+		return nil, fmt.Errorf("profitwell: MaxAttempts must be positive, got %d", cfg.MaxAttempts)
+	case cfg.BackoffBase < 0 || cfg.BackoffMax < 0:
+		return nil, errors.New("profitwell: backoff durations must be positive")
+	case cfg.MaxBodyBytes < 0:
+		return nil, fmt.Errorf("profitwell: MaxBodyBytes must be positive, got %d", cfg.MaxBodyBytes)
+	}
+	c := &Client{
+		base:        base,
+		log:         cfg.Logger,
+		now:         cfg.Now,
+		userAgent:   orDefault(cfg.UserAgent, DefaultUserAgent),
+		maxAttempts: orDefault(cfg.MaxAttempts, DefaultMaxAttempts),
+		backoffBase: orDefault(cfg.BackoffBase, DefaultBackoffBase),
+		backoffMax:  orDefault(cfg.BackoffMax, DefaultBackoffMax),
+		maxBody:     orDefault(cfg.MaxBodyBytes, DefaultMaxBodyBytes),
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	c.jitter = func(d time.Duration) time.Duration { return rand.N(d + 1) }
+	if c.backoffMax < c.backoffBase {
+		c.backoffMax = c.backoffBase
+	}
+	lim := rate.Limit(orDefault(cfg.Rate, DefaultRate))
+	if math.IsInf(cfg.Rate, 1) {
+		lim = rate.Inf
+	}
+	c.limiters = newLimiterSet(lim, orDefault(cfg.Burst, DefaultBurst), maxLimiters)
+	if c.metrics, err = newMetrics(cfg.Registerer); err != nil {
+		return nil, fmt.Errorf("profitwell: register metrics: %w", err)
+	}
+	if cfg.HTTPClient != nil {
+		hc := *cfg.HTTPClient // a copy: we must not change the caller's redirect policy
+		c.hc = &hc
+	} else {
+		c.hc = &http.Client{Transport: newTransport(), Timeout: clientTimeout}
+	}
+	c.hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	switch c.hc.Transport.(type) {
+	case nil, *http.Transport:
+		c.traceable = true
+	}
+	return c, nil
+}
+
+func orDefault[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+func parseBaseURL(raw string) (string, error) {
+	if raw == "" {
+		return "", errors.New("profitwell: BaseURL is required")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("profitwell: invalid BaseURL: %w", err)
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "", fmt.Errorf("profitwell: BaseURL scheme must be http or https, got %q", u.Scheme)
+	case u.Host == "" || u.Opaque != "":
+		return "", errors.New("profitwell: BaseURL needs a host")
+	case u.User != nil:
+		return "", errors.New("profitwell: BaseURL must not contain userinfo")
+	case u.RawQuery != "" || u.ForceQuery:
+		return "", errors.New("profitwell: BaseURL must not contain a query")
+	case u.Fragment != "":
+		return "", errors.New("profitwell: BaseURL must not contain a fragment")
+	}
+	p := strings.TrimRight(u.EscapedPath(), "/")
+	if strings.HasSuffix(p, "/v2") {
+		return "", errors.New(`profitwell: BaseURL must not include "/v2" (paths add it)`)
+	}
+	return u.Scheme + "://" + u.Host + p, nil
+}
+
+func newTransport() *http.Transport {
+	return &http.Transport{
+		Proxy: nil, // explicit: no proxy from the environment
+		DialContext: (&net.Dialer{
+			Timeout:   5 * time.Second,
+			KeepAlive: 30 * time.Second,
+		}).DialContext,
+		ForceAttemptHTTP2:      true,
+		MaxIdleConns:           256,
+		MaxIdleConnsPerHost:    64,
+		MaxConnsPerHost:        128,
+		IdleConnTimeout:        90 * time.Second,
+		TLSHandshakeTimeout:    5 * time.Second,
+		ResponseHeaderTimeout:  10 * time.Second,
+		ExpectContinueTimeout:  1 * time.Second,
+		MaxResponseHeaderBytes: 64 << 10,
+		TLSClientConfig:        &tls.Config{MinVersion: tls.VersionTLS12},
+	}
+}
+
+// Close closes idle connections. In-flight calls are not interrupted.
+func (c *Client) Close() { c.hc.CloseIdleConnections() }
+
+// Session binds the client to one token for one execution. It counts the
+// HTTP requests actually sent (every attempt, retries included) and is safe
+// for concurrent use.
+type Session struct {
+	c        *Client
+	tok      Token
+	requests atomic.Int64
+}
+
+// Session returns a new Session for tok.
+func (c *Client) Session(tok Token) *Session { return &Session{c: c, tok: tok} }
+
+// Requests returns how many HTTP requests this session sent to ProfitWell.
+func (s *Session) Requests() int { return int(s.requests.Load()) }
+
+// String describes the session without its token.
+func (s *Session) String() string { return "profitwell.Session{token:" + redacted + "}" }
+
+// Format prints the session without its token, whatever the verb.
+func (s *Session) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, s.String()) }
+
+// request is one logical call; the engine may send it several times.
+type request struct {
+	method   string
+	op       string // endpoint template: metrics label and Error.Op
+	path     string // escaped, starts with /v2/, ends with /
+	rawQuery string
+	body     []byte
+	header   http.Header // extra caller headers (Session.Do only)
+	raw      bool        // Session.Do: read any status' body up to the cap
+}
+
+func (r *request) idempotent() bool { return r.method == http.MethodGet || r.method == http.MethodHead }
+
+// response is one attempt's answer. body is pooled: call release.
+type response struct {
+	status int
+	header http.Header
+	body   *bytes.Buffer
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func (r *response) release() {
+	if r == nil || r.body == nil {
+		return
+	}
+	if r.body.Cap() <= maxPooledBuf {
+		r.body.Reset()
+		bufPool.Put(r.body)
+	}
+	r.body = nil
+}
+
+// attemptError is an *Error with the engine's retry facts.
+type attemptError struct {
+	*Error
+	neverSent bool // the request provably did not reach ProfitWell
+}
+
+// handler inspects one attempt's response. It returns nil to finish the
+// call, or an error (classified) that the engine may retry.
+type handler func(res *response) *Error
+
+// run sends rq until handle accepts a response, a non-retryable error occurs,
+// attempts run out, or the deadline forbids waiting.
+func (s *Session) run(ctx context.Context, rq *request, handle handler) *Error {
+	if s.tok.IsZero() {
+		return &Error{Kind: KindUnauthorized, Op: rq.op, Message: "no ProfitWell token"}
+	}
+	var last *Error
+	for attempt := 1; ; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return timeoutError(rq, err, "before sending", false)
+		}
+		if perr := s.pace(ctx, rq); perr != nil {
+			if last != nil && perr.Kind == KindRateLimited {
+				return last
+			}
+			return perr
+		}
+		if attempt > 1 {
+			s.c.metrics.observeRetry(rq.op)
+		}
+		aerr := s.attempt(ctx, rq, attempt, handle)
+		if aerr == nil {
+			return nil
+		}
+		last = aerr.Error
+		wait, ok := s.retryWait(rq, aerr, attempt)
+		if !ok || attempt >= s.c.maxAttempts {
+			return last
+		}
+		if dl, has := ctx.Deadline(); has && time.Now().Add(wait).After(dl) {
+			return last
+		}
+		if wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return timeoutError(rq, ctx.Err(), "during retry backoff", false)
+			}
+		}
+	}
+}
+
+// retryWait decides whether aerr may be retried and after how long.
+func (s *Session) retryWait(rq *request, aerr *attemptError, attempt int) (time.Duration, bool) {
+	switch aerr.Kind {
+	case KindRateLimited:
+		if aerr.Status != http.StatusTooManyRequests {
+			return 0, false // throttled inside a 4xx body without 429: still not processed, but be conservative
+		}
+		if aerr.RetryAfter > 0 {
+			return aerr.RetryAfter, true
+		}
+		// No Retry-After: wait at least half the exponential step, capped at 5 s,
+		// so an immediate retry does not hit the same window again.
+		d := min(s.backoffCeiling(attempt), noRetryAfterCap)
+		return d/2 + s.c.jitter(d/2), true
+	case KindUnavailable:
+		if aerr.Status >= 300 && aerr.Status < 400 {
+			return 0, false
+		}
+		if aerr.neverSent || rq.idempotent() {
+			return s.c.jitter(s.backoffCeiling(attempt)), true // full jitter
+		}
+	}
+	return 0, false
+}
+
+func (s *Session) backoffCeiling(attempt int) time.Duration {
+	d := s.c.backoffBase
+	for i := 1; i < attempt && d < s.c.backoffMax; i++ {
+		d *= 2
+	}
+	return min(d, s.c.backoffMax)
+}
+
+// pace waits for a slot of the token's limiter, or fails fast when the slot
+// comes after the deadline (without touching upstream).
+func (s *Session) pace(ctx context.Context, rq *request) *Error {
+	now := time.Now()
+	lim := s.c.limiters.get(s.tok.Hash(), now)
+	r := lim.ReserveN(now, 1)
+	if !r.OK() {
+		return &Error{Kind: KindRateLimited, Op: rq.op, Message: "per-token pacing refused the request"}
+	}
+	d := r.DelayFrom(now)
+	if d <= 0 {
+		s.c.metrics.observePacing(0)
+		return nil
+	}
+	if dl, ok := ctx.Deadline(); ok && now.Add(d).After(dl) {
+		r.CancelAt(now)
+		return &Error{Kind: KindRateLimited, Op: rq.op, RetryAfter: d,
+			Message: "too many requests for this token: no request slot before the deadline"}
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		s.c.metrics.observePacing(d)
+		return nil
+	case <-ctx.Done():
+		r.Cancel()
+		return timeoutError(rq, ctx.Err(), "while waiting for a request slot", false)
+	}
+}
+
+func timeoutError(rq *request, cause error, when string, outcomeUnknown bool) *Error {
+	if cause == nil {
+		cause = context.DeadlineExceeded
+	}
+	msg := "deadline exceeded " + when
+	if errors.Is(cause, context.Canceled) {
+		msg = "canceled " + when
+	}
+	return &Error{Kind: KindTimeout, Op: rq.op, Message: msg, Err: cause,
+		OutcomeUnknown: outcomeUnknown && !rq.idempotent()}
+}
+
+// attempt sends rq once and hands a complete response to handle.
+func (s *Session) attempt(ctx context.Context, rq *request, n int, handle handler) *attemptError {
+	s.requests.Add(1)
+	start := time.Now()
+	res, aerr := s.send(ctx, rq)
+	if aerr == nil {
+		if herr := handle(res); herr != nil {
+			aerr = &attemptError{Error: herr}
+		}
+	}
+	status := 0
+	if res != nil {
+		status = res.status
+	}
+	res.release()
+	d := time.Since(start)
+	s.c.metrics.observeRequest(rq.op, status, d)
+	if ev := s.c.log.Debug(); ev.Enabled() {
+		ev.Str("endpoint", rq.op).Int("status", status).Int("attempt", n).Dur("duration", d)
+		if aerr != nil {
+			ev.Str("error_kind", string(aerr.Kind))
+		}
+		ev.Msg("profitwell request")
+	}
+	if aerr != nil {
+		return aerr
+	}
+	return nil
+}
+
+// send performs the HTTP exchange and reads the (capped) body.
+func (s *Session) send(ctx context.Context, rq *request) (*response, *attemptError) {
+	u := s.c.base + rq.path
+	if rq.rawQuery != "" {
+		u += "?" + rq.rawQuery
+	}
+	var gotConn atomic.Bool
+	reqCtx := ctx
+	if s.c.traceable {
+		reqCtx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+			GotConn: func(httptrace.GotConnInfo) { gotConn.Store(true) },
+		})
+	}
+	var body io.Reader
+	if rq.body != nil {
+		body = bytes.NewReader(rq.body)
+	}
+	req, err := http.NewRequestWithContext(reqCtx, rq.method, u, body)
+	if err != nil {
+		return nil, &attemptError{Error: &Error{Kind: KindInvalid, Op: rq.op, Message: "cannot build the request", Err: unwrapURLError(err)}}
+	}
+	for k, vs := range rq.header {
+		req.Header[k] = vs
+	}
+	if req.Header.Get("Accept") == "" {
+		req.Header.Set("Accept", "application/json")
+	}
+	if len(rq.body) > 0 && req.Header.Get("Content-Type") == "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("User-Agent", s.c.userAgent)
+	req.Header["Authorization"] = []string{s.tok.Reveal()}
+
+	resp, err := s.c.hc.Do(req)
+	if err != nil {
+		return nil, s.transportError(ctx, rq, err, s.c.traceable && !gotConn.Load())
+	}
+	defer func() {
+		// Drain a little so the connection can be reused, then close.
+		_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
+		_ = resp.Body.Close()
+	}()
+	res := &response{status: resp.StatusCode, header: resp.Header}
+	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
+	limit := s.c.maxBody
+	if !ok && !rq.raw {
+		limit = min(limit, errBodyCap)
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	res.body = buf
+	if cl := resp.ContentLength; cl > 0 && cl <= limit {
+		buf.Grow(int(cl) + bytes.MinRead)
+	}
+	n, rerr := buf.ReadFrom(io.LimitReader(resp.Body, limit+1))
+	if n > limit {
+		if ok || rq.raw {
+			res.release()
+			return res, &attemptError{Error: &Error{Kind: KindUnavailable, Op: rq.op, Status: resp.StatusCode,
+				Message:        fmt.Sprintf("response body exceeds %d bytes", limit),
+				OutcomeUnknown: !rq.idempotent() && ok}}
+		}
+		buf.Truncate(int(limit)) // an error body: its start is enough for the message
+	}
+	if rerr != nil {
+		if cerr := ctx.Err(); cerr != nil {
+			res.release()
+			return res, &attemptError{Error: timeoutError(rq, cerr, "while reading the response", true)}
+		}
+		if ok || rq.raw {
+			res.release()
+			return res, &attemptError{Error: &Error{Kind: KindUnavailable, Op: rq.op, Status: resp.StatusCode,
+				Message: "truncated response body", Err: unwrapURLError(rerr), OutcomeUnknown: !rq.idempotent() && ok}}
+		}
+		// A non-2xx answer cut short: its status is known, classify with what arrived.
+	}
+	return res, nil
+}
+
+// transportError classifies a failure of http.Client.Do (no response).
+func (s *Session) transportError(ctx context.Context, rq *request, err error, noConn bool) *attemptError {
+	cause := unwrapURLError(err)
+	if cerr := ctx.Err(); cerr != nil {
+		return &attemptError{Error: timeoutError(rq, cerr, "waiting for ProfitWell", !noConn)}
+	}
+	var op *net.OpError
+	neverSent := noConn || (errors.As(cause, &op) && op.Op == "dial")
+	msg := "connection to ProfitWell failed"
+	var nerr net.Error
+	switch {
+	case neverSent:
+		msg = "could not connect to ProfitWell"
+	case errors.As(cause, &nerr) && nerr.Timeout():
+		msg = "ProfitWell did not answer in time"
+	case errors.Is(cause, io.EOF) || errors.Is(cause, io.ErrUnexpectedEOF):
+		msg = "ProfitWell closed the connection"
+	}
+	return &attemptError{
+		Error:     &Error{Kind: KindUnavailable, Op: rq.op, Message: msg, Err: cause, OutcomeUnknown: !neverSent && !rq.idempotent()},
+		neverSent: neverSent,
+	}
+}
+
+// unwrapURLError drops *url.Error's "Get "http://…":" prefix: the URL holds
+// ids and aliases, which do not belong in error texts or logs.
+func unwrapURLError(err error) error {
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		return uerr.Err
+	}
+	return err
+}

@@ -1,0 +1,114 @@
+package profitwell
+
+import (
+	"errors"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// rawEndpoint is the endpoint label of every Session.Do request, whatever its
+// path, so labels stay bounded.
+const rawEndpoint = "raw"
+
+// metrics are the client's Prometheus collectors. A nil *metrics records
+// nothing. Labels are bounded: endpoint is a template ("GET /v2/users/{id}/")
+// or "raw"; status_class is 2xx, 3xx, 4xx, 5xx or error.
+type metrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	retries  *prometheus.CounterVec
+	pacing   prometheus.Histogram
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	if reg == nil {
+		return nil, nil
+	}
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "connector_upstream_requests_total",
+			Help: "HTTP requests sent to ProfitWell (every attempt), by endpoint template and status class.",
+		}, []string{"endpoint", "status_class"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "connector_upstream_request_duration_seconds",
+			Help:    "Duration of one HTTP attempt to ProfitWell, headers to end of body.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"endpoint"}),
+		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "connector_upstream_retries_total",
+			Help: "Attempts to ProfitWell that were retries of an earlier attempt.",
+		}, []string{"endpoint"}),
+		pacing: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "connector_upstream_pacing_wait_seconds",
+			Help:    "Time spent waiting for the per-token rate limiter before a request.",
+			Buckets: []float64{0, .01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}),
+	}
+	var err error
+	if m.requests, err = register(reg, m.requests); err != nil {
+		return nil, err
+	}
+	if m.duration, err = register(reg, m.duration); err != nil {
+		return nil, err
+	}
+	if m.retries, err = register(reg, m.retries); err != nil {
+		return nil, err
+	}
+	if m.pacing, err = register(reg, m.pacing); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// register registers c, or reuses the identical collector a previous client
+// registered on the same registry, so two clients never panic.
+func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
+	err := reg.Register(c)
+	if err == nil {
+		return c, nil
+	}
+	var are prometheus.AlreadyRegisteredError
+	if errors.As(err, &are) {
+		if existing, ok := are.ExistingCollector.(C); ok {
+			return existing, nil
+		}
+	}
+	return c, err
+}
+
+func statusClass(status int) string {
+	switch {
+	case status >= 200 && status < 300:
+		return "2xx"
+	case status >= 300 && status < 400:
+		return "3xx"
+	case status >= 400 && status < 500:
+		return "4xx"
+	case status >= 500 && status < 600:
+		return "5xx"
+	}
+	return "error"
+}
+
+func (m *metrics) observeRequest(endpoint string, status int, d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.requests.WithLabelValues(endpoint, statusClass(status)).Inc()
+	m.duration.WithLabelValues(endpoint).Observe(d.Seconds())
+}
+
+func (m *metrics) observeRetry(endpoint string) {
+	if m == nil {
+		return
+	}
+	m.retries.WithLabelValues(endpoint).Inc()
+}
+
+func (m *metrics) observePacing(d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.pacing.Observe(d.Seconds())
+}

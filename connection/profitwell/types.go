@@ -1,0 +1,308 @@
+package profitwell
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+)
+
+// Subscription is one subscription record, as returned by create, update and
+// churn, and as each element of a user's history (profitwell-api.md §3.1).
+// Decoding is tolerant: aliases may be null or missing, meta may be missing,
+// value and effective_date may be integers, floats with a zero fraction or
+// numeric strings.
+type Subscription struct {
+	UserID            string         `json:"user_id"`
+	SubscriptionID    string         `json:"subscription_id"`
+	UserAlias         *string        `json:"user_alias"`
+	SubscriptionAlias *string        `json:"subscription_alias"`
+	Email             string         `json:"email"`
+	PlanID            string         `json:"plan_id"`
+	PlanInterval      string         `json:"plan_interval"`
+	PlanCurrency      string         `json:"plan_currency"`
+	Status            string         `json:"status"`
+	Value             int64          `json:"value"`          // cents per plan_interval
+	EffectiveDate     int64          `json:"effective_date"` // Unix seconds
+	Meta              map[string]any `json:"meta,omitempty"`
+}
+
+// UnmarshalJSON decodes a subscription record, accepting numbers or numeric
+// strings for value and effective_date.
+func (s *Subscription) UnmarshalJSON(b []byte) error {
+	type plain Subscription // no methods: no recursion
+	var w struct {
+		plain
+		Value         flexInt `json:"value"`
+		EffectiveDate flexInt `json:"effective_date"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*s = Subscription(w.plain)
+	s.Value = int64(w.Value)
+	s.EffectiveDate = int64(w.EffectiveDate)
+	return nil
+}
+
+// CreateSubscription is the body of POST /v2/subscriptions/. Email, PlanID,
+// PlanInterval, Value and EffectiveDate are required by ProfitWell.
+type CreateSubscription struct {
+	UserID            string `json:"user_id,omitempty"`
+	UserAlias         string `json:"user_alias,omitempty"`
+	SubscriptionAlias string `json:"subscription_alias,omitempty"`
+	Email             string `json:"email"`
+	PlanID            string `json:"plan_id"`
+	PlanInterval      string `json:"plan_interval"`
+	PlanCurrency      string `json:"plan_currency,omitempty"`
+	Status            string `json:"status,omitempty"`
+	Value             int64  `json:"value"`
+	EffectiveDate     int64  `json:"effective_date"`
+}
+
+// UpdateSubscription is the body of PUT /v2/subscriptions/{id}/ (an upgrade
+// or downgrade). Status may only be "active" (a trial converting).
+type UpdateSubscription struct {
+	PlanID        string `json:"plan_id"`
+	PlanInterval  string `json:"plan_interval"`
+	Value         int64  `json:"value"`
+	EffectiveDate int64  `json:"effective_date"`
+	Status        string `json:"status,omitempty"`
+}
+
+// Plan is a manually-added plan.
+type Plan struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// Customer is one row of the customers API (profitwell-api.md §6.1). Dates
+// are kept as ProfitWell sent them (ISO-8601 UTC, possibly with fractional
+// seconds) and nulls stay nil.
+type Customer struct {
+	CustomerID      string   `json:"customer_id"`
+	Email           *string  `json:"email"`
+	FirstName       *string  `json:"first_name"`
+	LastName        *string  `json:"last_name"`
+	MRRCents        int64    `json:"mrr_cents"`
+	Plans           []string `json:"plans"`
+	Status          string   `json:"status"`
+	CreatedOn       *string  `json:"created_on"`
+	ActivatedOn     *string  `json:"activated_on"`
+	ChurnedOn       *string  `json:"churned_on"`
+	UpdatedOn       *string  `json:"updated_on"`
+	TotalSpendCents int64    `json:"total_spend_cents"`
+}
+
+// UpdatedTime parses UpdatedOn (RFC 3339, fractional seconds allowed).
+func (c Customer) UpdatedTime() (time.Time, error) {
+	if c.UpdatedOn == nil {
+		return time.Time{}, errors.New("profitwell: customer has no updated_on")
+	}
+	return time.Parse(time.RFC3339Nano, *c.UpdatedOn)
+}
+
+// customerLoose is Customer with tolerant numbers, used only when the fast
+// typed decode fails on a number's type.
+type customerLoose struct {
+	CustomerID      flexString `json:"customer_id"`
+	Email           *string    `json:"email"`
+	FirstName       *string    `json:"first_name"`
+	LastName        *string    `json:"last_name"`
+	MRRCents        flexInt    `json:"mrr_cents"`
+	Plans           []string   `json:"plans"`
+	Status          string     `json:"status"`
+	CreatedOn       *string    `json:"created_on"`
+	ActivatedOn     *string    `json:"activated_on"`
+	ChurnedOn       *string    `json:"churned_on"`
+	UpdatedOn       *string    `json:"updated_on"`
+	TotalSpendCents flexInt    `json:"total_spend_cents"`
+}
+
+func (l customerLoose) customer() Customer {
+	return Customer{
+		CustomerID: string(l.CustomerID), Email: l.Email, FirstName: l.FirstName, LastName: l.LastName,
+		MRRCents: int64(l.MRRCents), Plans: l.Plans, Status: l.Status, CreatedOn: l.CreatedOn,
+		ActivatedOn: l.ActivatedOn, ChurnedOn: l.ChurnedOn, UpdatedOn: l.UpdatedOn,
+		TotalSpendCents: int64(l.TotalSpendCents),
+	}
+}
+
+// decodeCustomers decodes a customers page: the fast typed path first, the
+// tolerant one only if a number arrived as a float or a string.
+func decodeCustomers(body []byte) ([]Customer, error) {
+	var out []Customer
+	err := json.Unmarshal(body, &out)
+	if err == nil {
+		if out == nil {
+			out = []Customer{}
+		}
+		return out, nil
+	}
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) {
+		return nil, err
+	}
+	var loose []customerLoose
+	if err := json.Unmarshal(body, &loose); err != nil {
+		return nil, err
+	}
+	out = make([]Customer, len(loose))
+	for i := range loose {
+		out[i] = loose[i].customer()
+	}
+	return out, nil
+}
+
+func decodeCustomer(body []byte) (Customer, error) {
+	var c Customer
+	err := json.Unmarshal(body, &c)
+	if err == nil {
+		return c, nil
+	}
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) {
+		return Customer{}, err
+	}
+	var l customerLoose
+	if err := json.Unmarshal(body, &l); err != nil {
+		return Customer{}, err
+	}
+	return l.customer(), nil
+}
+
+// CustomerQuery filters GET /v2/customers/. Zero fields are not sent.
+type CustomerQuery struct {
+	// Email filters by email.
+	Email string
+	// StartDate (inclusive) and EndDate (exclusive) bound updated_on; sent
+	// as Unix seconds together with date_field=updated_on.
+	StartDate, EndDate time.Time
+	// Direction orders by updated_on: "asc" or "desc".
+	Direction string
+	// Page is 1-based; PerPage is at most 250.
+	Page, PerPage int
+}
+
+// MetricsQuery narrows the metrics calls. Zero fields are not sent.
+type MetricsQuery struct {
+	// PlanID restricts the metrics to one plan.
+	PlanID string
+	// Metrics lists metric names; empty means all.
+	Metrics []string
+}
+
+// Metrics maps a metric name to its points, in ProfitWell's order.
+type Metrics map[string][]MetricPoint
+
+// MetricPoint is one value of a metric: Date is "YYYY-MM" (monthly) or
+// "YYYY-MM-DD" (daily); Value is nil when ProfitWell sent null.
+type MetricPoint struct {
+	Date  string   `json:"date"`
+	Value *float64 `json:"value"`
+}
+
+// decodeMetrics reads {"data": {...}}, or a bare metrics object.
+func decodeMetrics(body []byte) (Metrics, error) {
+	var env struct {
+		Data json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil {
+		return nil, err
+	}
+	src := body
+	if len(env.Data) > 0 {
+		if bytes.Equal(env.Data, []byte("null")) {
+			return Metrics{}, nil
+		}
+		src = env.Data
+	}
+	m := Metrics{}
+	if err := json.Unmarshal(src, &m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Company is the account's settings. Unknown fields are ignored.
+type Company struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Timezone string `json:"timezone"`
+	Currency string `json:"currency"`
+}
+
+// UnmarshalJSON accepts a numeric or string id.
+func (c *Company) UnmarshalJSON(b []byte) error {
+	type plain Company
+	var w struct {
+		plain
+		ID flexString `json:"id"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*c = Company(w.plain)
+	c.ID = string(w.ID)
+	return nil
+}
+
+// flexInt decodes a JSON number (integral, or rounded to the nearest integer),
+// a numeric string, or null (0).
+type flexInt int64
+
+func (f *flexInt) UnmarshalJSON(b []byte) error {
+	if len(b) == 0 || string(b) == "null" {
+		*f = 0
+		return nil
+	}
+	s := string(b)
+	if b[0] == '"' {
+		var str string
+		if err := json.Unmarshal(b, &str); err != nil {
+			return err
+		}
+		if str == "" {
+			*f = 0
+			return nil
+		}
+		s = str
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		*f = flexInt(n)
+		return nil
+	}
+	x, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(x) || math.IsInf(x, 0) || math.Abs(x) >= 1<<63 {
+		return fmt.Errorf("not a whole number: %.40q", s)
+	}
+	*f = flexInt(math.Round(x))
+	return nil
+}
+
+// flexString decodes a JSON string, a number (kept as its text) or null.
+type flexString string
+
+func (f *flexString) UnmarshalJSON(b []byte) error {
+	if len(b) == 0 || string(b) == "null" {
+		*f = ""
+		return nil
+	}
+	if b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*f = flexString(s)
+		return nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return err
+	}
+	*f = flexString(n.String())
+	return nil
+}

@@ -1,0 +1,154 @@
+package modules
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"time"
+
+	"github.com/profitwell-connector/connector/manifest"
+)
+
+// PageRequest asks a paged list for its next items.
+type PageRequest struct {
+	// At is the position returned as Next by the previous page (of this
+	// execution or, through a cursor, of an earlier one); nil for the start.
+	At json.RawMessage
+	// Size is how many items the runner still wants, never more than the
+	// module's MaxPageSize. A page holds at most Size items.
+	Size int
+}
+
+// Page is one page of a list.
+type Page struct {
+	// Items are at most Size items, in the module's documented order.
+	Items []any
+	// Next is the position right after the last item, or nil when the list
+	// is exhausted (the module saw a short or empty upstream page).
+	Next json.RawMessage
+}
+
+// List is a search module: it returns up to limit bundles per execution.
+// Exactly one of Page and All is set. The runner owns the loop: page sizes
+// from the limit, stopping rules, cursors, the deadline.
+type List[P any] struct {
+	// Def is the module's declaration; its last field is the limit.
+	Def manifest.ModuleSpec
+	// MaxPageSize is the most items one upstream page can hold (Page only).
+	MaxPageSize int
+	// Page fetches one upstream page.
+	Page func(ctx context.Context, env Env, p P, req PageRequest) (Page, error)
+	// All fetches an upstream list that comes in one piece; the runner cuts
+	// it to the limit and continues it by offset.
+	All func(ctx context.Context, env Env, p P) ([]any, error)
+}
+
+// Spec returns the declaration.
+func (l *List[P]) Spec() manifest.ModuleSpec { return l.Def }
+
+func (l *List[P]) paramsType() reflect.Type { return paramsTypeOf[P]() }
+
+func (l *List[P]) check() []error {
+	var errs []error
+	if (l.Page == nil) == (l.All == nil) {
+		errs = append(errs, fmt.Errorf("module %q: a list sets exactly one of Page and All", l.Def.Name))
+	}
+	if l.Page != nil && l.MaxPageSize <= 0 {
+		errs = append(errs, fmt.Errorf("module %q: a paged list needs MaxPageSize", l.Def.Name))
+	}
+	if l.Def.Kind != manifest.KindSearch {
+		errs = append(errs, fmt.Errorf("module %q: a List must be of kind search", l.Def.Name))
+	}
+	return errs
+}
+
+// offsetPosition is the position inside a list that comes in one piece.
+type offsetPosition struct {
+	Offset int `json:"o"`
+}
+
+func (l *List[P]) run(ctx context.Context, env Env, in input) (Output, error) {
+	p, err := bindParams[P](in.values)
+	if err != nil {
+		return Output{}, err
+	}
+	var at json.RawMessage
+	if in.cursor != nil {
+		at = in.cursor.At
+	}
+	if l.All != nil {
+		return l.runAll(ctx, env, p, in.limit, at)
+	}
+	return l.runPaged(ctx, env, p, in.limit, at)
+}
+
+func (l *List[P]) runAll(ctx context.Context, env Env, p P, limit int, at json.RawMessage) (Output, error) {
+	var pos offsetPosition
+	if at != nil {
+		if err := json.Unmarshal(at, &pos); err != nil || pos.Offset < 0 {
+			return Output{}, errors.Join(ErrBadCursor, manifest.Invalid("cursor", "is malformed"))
+		}
+	}
+	items, err := l.All(ctx, env, p)
+	if err != nil {
+		return Output{}, err
+	}
+	start := min(pos.Offset, len(items))
+	end := min(start+limit, len(items))
+	out := Output{Bundles: items[start:end:end]}
+	if end < len(items) {
+		out.HasMore = true
+		out.next, _ = json.Marshal(offsetPosition{Offset: end})
+	}
+	return out, nil
+}
+
+// maxExtraPages bounds the pages one execution may fetch beyond what the
+// limit needs, so a module that keeps answering with empty pages cannot loop.
+const maxExtraPages = 8
+
+func (l *List[P]) runPaged(ctx context.Context, env Env, p P, limit int, at json.RawMessage) (Output, error) {
+	bundles := make([]any, 0, min(limit, 4*l.MaxPageSize))
+	budget := (limit+l.MaxPageSize-1)/l.MaxPageSize + maxExtraPages
+	var slowest time.Duration
+	for pages := 0; len(bundles) < limit; pages++ {
+		if pages >= budget {
+			return Output{}, fmt.Errorf("%s: %d pages without reaching the end or the limit", l.Def.Name, pages)
+		}
+		// Stop early, with a cursor, rather than start a page that would
+		// run past the deadline.
+		if len(bundles) > 0 && deadlineNear(ctx, slowest) {
+			break
+		}
+		size := min(l.MaxPageSize, limit-len(bundles))
+		started := time.Now()
+		page, err := l.Page(ctx, env, p, PageRequest{At: at, Size: size})
+		if err != nil {
+			return Output{}, err
+		}
+		slowest = max(slowest, time.Since(started))
+		if len(page.Items) > size {
+			return Output{}, fmt.Errorf("%s: page of %d items for a request of %d", l.Def.Name, len(page.Items), size)
+		}
+		bundles = append(bundles, page.Items...)
+		at = page.Next
+		if at == nil {
+			break
+		}
+	}
+	out := Output{Bundles: bundles}
+	if at != nil {
+		out.HasMore = true
+		out.next = at
+	}
+	return out, nil
+}
+
+// deadlineNear reports whether less than twice the slowest page so far is
+// left before ctx's deadline.
+func deadlineNear(ctx context.Context, slowest time.Duration) bool {
+	d, ok := ctx.Deadline()
+	return ok && time.Until(d) < 2*slowest
+}

@@ -1,0 +1,41 @@
+package modules
+
+import (
+	"context"
+	"sort"
+
+	"github.com/profitwell-connector/connector/manifest"
+)
+
+type listPlansParams struct {
+	Limit int `param:"limit"`
+}
+
+// listPlans lists the manually added plans, ordered by plan id. ProfitWell
+// returns them all at once; the runner cuts the list to the limit.
+var listPlans = &List[listPlansParams]{
+	Def: manifest.ModuleSpec{
+		Name:        "listPlans",
+		Label:       "List Plans",
+		Description: "Lists all plans.",
+		Group:       "Plans",
+		Kind:        manifest.KindSearch,
+		CRUD:        manifest.CRUDRead,
+		Annotations: manifest.Annotations{ReadOnly: true, Idempotent: true},
+		Expect:      []manifest.Field{manifest.LimitField("plans")},
+		Interface:   planInterface,
+		Samples:     planSample,
+	},
+	All: func(ctx context.Context, env Env, _ listPlansParams) ([]any, error) {
+		plans, err := env.PW.ListPlans(ctx)
+		if err != nil {
+			return nil, err
+		}
+		sort.SliceStable(plans, func(i, j int) bool { return plans[i].ID < plans[j].ID })
+		out := make([]any, len(plans))
+		for i := range plans {
+			out[i] = plans[i]
+		}
+		return out, nil
+	},
+}

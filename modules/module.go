@@ -1,0 +1,73 @@
+// Package modules holds the connector's modules, one declaration per file,
+// the registry that checks and indexes them, and the runner that owns every
+// loop a module would otherwise repeat: limits, paging, cursors, deadlines.
+//
+// A module author writes a spec (manifest.ModuleSpec), a parameters struct
+// whose `param` tags name the declared fields, and one function: Run for an
+// action, Page or All for a list, Poll for a trigger.
+package modules
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/profitwell-connector/connector/connection/profitwell"
+	"github.com/profitwell-connector/connector/manifest"
+)
+
+// Env is what one execution gives a module: the ProfitWell session bound to
+// the caller's token, a logger carrying the request id and module name, and
+// the clock.
+type Env struct {
+	PW  *profitwell.Session
+	Log zerolog.Logger
+	Now func() time.Time
+}
+
+// Module is implemented by Action, List and Trigger.
+type Module interface {
+	// Spec is the module's declaration.
+	Spec() manifest.ModuleSpec
+	paramsType() reflect.Type
+	check() []error
+	run(ctx context.Context, env Env, in input) (Output, error)
+}
+
+// input is what the registry hands a module after validation.
+type input struct {
+	values manifest.Values
+	limit  int
+	cursor *position // nil: start from the beginning
+	state  json.RawMessage
+}
+
+// Output is the result of one execution.
+type Output struct {
+	// Bundles are the output bundles, in the module's documented order.
+	Bundles []any
+	// HasMore tells whether a list has more bundles after these.
+	HasMore bool
+	// NextCursor continues the list after the last bundle (lists only).
+	NextCursor string
+	// State is a trigger's new position, to be saved when the cycle commits.
+	State json.RawMessage
+	// Invalidates names RPCs whose cached answers for this token are stale
+	// after this execution.
+	Invalidates []string
+
+	// next is the list position after the last bundle; the registry wraps
+	// it into NextCursor.
+	next json.RawMessage
+}
+
+func paramsTypeOf[P any]() reflect.Type { return reflect.TypeOf((*P)(nil)).Elem() }
+
+func bindParams[P any](values manifest.Values) (P, error) {
+	var p P
+	err := manifest.Bind(values, &p)
+	return p, err
+}

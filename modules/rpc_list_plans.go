@@ -1,0 +1,33 @@
+package modules
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"github.com/profitwell-connector/connector/manifest"
+)
+
+// rpcListPlans offers plans by name for plan pickers. ProfitWell allows 1000
+// plan calls a day, so answers are cached per token for 15 minutes and
+// dropped when a plan module changes a plan.
+var rpcListPlans = &RPC{
+	Def:      manifest.RPCSpec{Name: "listPlans", Label: "Plans"},
+	CacheTTL: 15 * time.Minute,
+	Run: func(ctx context.Context, env Env, _ RPCRequest) (RPCResult, error) {
+		plans, err := env.PW.ListPlans(ctx)
+		if err != nil {
+			return RPCResult{}, err
+		}
+		sort.SliceStable(plans, func(i, j int) bool { return plans[i].Name < plans[j].Name })
+		opts := make([]manifest.Option, len(plans))
+		for i, p := range plans {
+			label := p.Name
+			if label == "" {
+				label = p.ID
+			}
+			opts[i] = manifest.Option{Label: label, Value: p.ID}
+		}
+		return RPCResult{Options: opts}, nil
+	},
+}
