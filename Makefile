@@ -36,7 +36,7 @@ cover:
 
 ## golden: rewrite the golden files (manifest, README module table) from the code
 golden docs:
-	$(GO) test ./api/ ./modules/ -run 'Golden|README' -update
+	$(GO) test ./api/ ./modules/ ./cmd/connector/ -run 'Golden|README' -update
 
 clean:
 	rm -rf bin

@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -160,11 +161,14 @@ func Build(app App, conn Connection, rpcs []RPCSpec, mods []ModuleSpec) Document
 // Encode renders the document as indented JSON and returns it with a strong
 // ETag derived from its bytes.
 func (d Document) Encode() (body []byte, etag string, err error) {
-	body, err = json.MarshalIndent(d, "", "  ")
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(d); err != nil {
 		return nil, "", err
 	}
-	body = append(body, '\n')
+	body = buf.Bytes()
 	sum := sha256.Sum256(body)
 	return body, `"` + hex.EncodeToString(sum[:16]) + `"`, nil
 }

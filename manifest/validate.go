@@ -85,10 +85,14 @@ func Validate(fields []Field, raw map[string]any) (Values, error) {
 
 func validateInto(fields []Field, raw map[string]any, prefix string, verr *ValidationError) Values {
 	out := make(Values, len(fields))
+	matched := 0
 	for i := range fields {
 		f := &fields[i]
 		name := prefix + f.Name
 		v, present := raw[f.Name]
+		if present {
+			matched++
+		}
 		if !present || isEmpty(v) {
 			if f.Default == nil {
 				if f.Required {
@@ -104,7 +108,7 @@ func validateInto(fields []Field, raw map[string]any, prefix string, verr *Valid
 			out[f.Name] = norm
 		}
 	}
-	if len(raw) > len(out) {
+	if len(raw) > matched {
 		var unknown []string
 		for k := range raw {
 			if !hasField(fields, k) {

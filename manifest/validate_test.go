@@ -237,3 +237,9 @@ func TestCheckBinding(t *testing.T) {
 	assert.Contains(t, text, `field "c" has no Go field`)
 	assert.Contains(t, text, `tagged "d"`)
 }
+
+func TestValidateRefusesUnknownNamesEvenWhenDefaultsFill(t *testing.T) {
+	t.Parallel()
+	_, err := Validate([]Field{LimitField("things")}, map[string]any{"limti": 5})
+	assert.Equal(t, map[string]string{"limti": "is not a parameter of this module"}, problems(t, err))
+}

@@ -253,9 +253,15 @@ func (e *Emulator) dispatch(w http.ResponseWriter, r *http.Request, c *company, 
 	case rExcludeCustomer:
 		return e.excludeCustomer(c, rt.param)
 	case rCompanySettings:
-		return jsonResponse(http.StatusOK, map[string]string{
-			"id": c.id, "name": c.name, "timezone": c.timezone, "currency": c.currency,
-		})
+		return jsonResponse(http.StatusOK, companySettings{ID: c.id, Name: c.name, Timezone: c.timezone, Currency: c.currency})
 	}
 	return notFound()
+}
+
+// companySettings is the GET /v2/company/settings/ shape.
+type companySettings struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Timezone string `json:"timezone"`
+	Currency string `json:"currency"`
 }

@@ -45,10 +45,9 @@ var emailDomains = []string{
 }
 
 // asciiFold makes a name usable in an email address.
-func asciiFold(s string) string {
-	r := strings.NewReplacer("é", "e", "ë", "e", "ø", "o", "ü", "u", "á", "a", "'", "", " ", "")
-	return strings.ToLower(r.Replace(s))
-}
+func asciiFold(s string) string { return strings.ToLower(foldReplacer.Replace(s)) }
+
+var foldReplacer = strings.NewReplacer("é", "e", "ë", "e", "ø", "o", "ü", "u", "á", "a", "'", "", " ", "")
 
 func capitalize(s string) string {
 	if s == "" {
@@ -108,8 +107,8 @@ func seedUsers(c *company, n int, ref int64) {
 	for i := range n {
 		r := c.rng
 		alias, subAlias := seedUserAlias(i)
-		first, last := pick(r, firstNames), pick(r, lastNames)
-		email := fmt.Sprintf("%s.%s@%s", asciiFold(first), asciiFold(last), pick(r, emailDomains))
+		fn, ln := pick(r, firstNames), pick(r, lastNames)
+		email := fmt.Sprintf("%s.%s@%s", asciiFold(fn), asciiFold(ln), pick(r, emailDomains))
 		u := c.addUser(c.newUserID(), alias, email)
 		start := ref - r.between(90*day, 700*day)
 		past := func(t int64) int64 { return min(t, ref-day) }
@@ -312,7 +311,7 @@ func seedCustomers(c *company, n int, ref int64) {
 
 		// updated_on: after the last known change, spread over ~2 years.
 		lastChange := max(created, activated, churned)
-		upd := time.Unix(min(lastChange+r.between(0, 30*day), base-60), 0).UTC()
+		upd := time.Unix(lastChange+r.between(0, max(1, min(30*day, base-60-lastChange))), 0).UTC()
 		if r.chance(40) {
 			upd = upd.Add(time.Duration(r.between(1, 1_000_000)) * time.Microsecond)
 		}
