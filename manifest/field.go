@@ -9,6 +9,7 @@
 package manifest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 )
@@ -149,7 +150,13 @@ func (f Field) MarshalJSON() ([]byte, error) {
 	case len(f.Spec) > 0:
 		out.Spec = f.Spec
 	}
-	return json.Marshal(out)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // help texts hold ">" and "&"
+	if err := enc.Encode(out); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 func (f Field) validateJSON() *validateJSON {

@@ -201,10 +201,10 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	if fs.NArg() > 0 {
 		errs = append(errs, fmt.Errorf("unexpected argument %q", fs.Arg(0)))
 	}
-	if c.MaxExecutionTimeout < c.ExecutionTimeout {
+	if !sandboxCmd && c.MaxExecutionTimeout < c.ExecutionTimeout {
 		errs = append(errs, fmt.Errorf("--max-execution-timeout (%s) must not be below --execution-timeout (%s)", c.MaxExecutionTimeout, c.ExecutionTimeout))
 	}
-	if c.ExecutionTimeout < 100*time.Millisecond {
+	if !sandboxCmd && c.ExecutionTimeout < 100*time.Millisecond {
 		errs = append(errs, errors.New("--execution-timeout must be at least 100ms"))
 	}
 	if !sandboxCmd && !c.Sandbox && len(c.APIKeys) == 0 && !c.InsecureNoAuth {
