@@ -143,7 +143,10 @@ func TestPathsQueriesAndBodies(t *testing.T) {
 			"PUT", "/v2/unchurn/" + weirdEsc + "/", "", ""},
 		{"user history", func(ctx context.Context, s *Session) error { _, err := s.UserHistory(ctx, weird); return err },
 			"GET", "/v2/users/" + weirdEsc + "/", "", `[]`},
-		{"update user", func(ctx context.Context, s *Session) error { _, err := s.UpdateUser(ctx, "pwu_1", "new@x.y"); return err },
+		{"update user", func(ctx context.Context, s *Session) error {
+			_, err := s.UpdateUser(ctx, "pwu_1", "new@x.y")
+			return err
+		},
 			"PUT", "/v2/users/pwu_1/", `{"email":"new@x.y"}`, `{}`},
 		{"delete user", func(ctx context.Context, s *Session) error { return s.DeleteUser(ctx, weird) },
 			"DELETE", "/v2/users/" + weirdEsc + "/", "", ""},
@@ -151,7 +154,10 @@ func TestPathsQueriesAndBodies(t *testing.T) {
 			"GET", "/v2/plans/", "", `[]`},
 		{"get plan", func(ctx context.Context, s *Session) error { _, err := s.GetPlan(ctx, "free plan"); return err },
 			"GET", "/v2/plans/free%20plan/", "", `{"id":"free plan","name":"Free"}`},
-		{"create plan", func(ctx context.Context, s *Session) error { _, err := s.CreatePlan(ctx, Plan{ID: "p", Name: "P"}); return err },
+		{"create plan", func(ctx context.Context, s *Session) error {
+			_, err := s.CreatePlan(ctx, Plan{ID: "p", Name: "P"})
+			return err
+		},
 			"POST", "/v2/plans/", `{"id":"p","name":"P"}`, ""},
 		{"update plan", func(ctx context.Context, s *Session) error { _, err := s.UpdatePlan(ctx, "a/b", "New"); return err },
 			"PUT", "/v2/plans/a%2Fb/", `{"name":"New"}`, ""},
@@ -169,7 +175,10 @@ func TestPathsQueriesAndBodies(t *testing.T) {
 			_, err := s.MonthlyMetrics(ctx, MetricsQuery{PlanID: "field plan", Metrics: []string{"active_customers", "churned_recurring_revenue"}})
 			return err
 		}, "GET", "/v2/metrics/monthly/?plan_id=field+plan&metrics=active_customers,churned_recurring_revenue", "", `{"data":{}}`},
-		{"monthly metrics, all", func(ctx context.Context, s *Session) error { _, err := s.MonthlyMetrics(ctx, MetricsQuery{}); return err },
+		{"monthly metrics, all", func(ctx context.Context, s *Session) error {
+			_, err := s.MonthlyMetrics(ctx, MetricsQuery{})
+			return err
+		},
 			"GET", "/v2/metrics/monthly/", "", `{"data":{}}`},
 		{"daily metrics", func(ctx context.Context, s *Session) error {
 			_, err := s.DailyMetrics(ctx, "2025-02", MetricsQuery{Metrics: []string{"recurring_revenue"}})

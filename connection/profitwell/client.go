@@ -91,7 +91,9 @@ type Config struct {
 	// Several clients may share one registry (the collectors are shared).
 	Registerer prometheus.Registerer
 	// Logger receives one debug line per upstream attempt (endpoint
-	// template, status, attempt, duration); never the token. The zero
+	// template, status, attempt, duration_ms, error_kind); never the token,
+	// ids or bodies. A logger carried by the call's context
+	// (zerolog.Ctx, e.g. with a request id) takes precedence. The zero
 	// Logger discards.
 	Logger zerolog.Logger
 	// Now returns the current time, used to read HTTP-date Retry-After
@@ -234,8 +236,9 @@ func newTransport() *http.Transport {
 func (c *Client) Close() { c.hc.CloseIdleConnections() }
 
 // Session binds the client to one token for one execution. It counts the
-// HTTP requests actually sent (every attempt, retries included) and is safe
-// for concurrent use.
+// upstream HTTP attempts it makes (retries included; an attempt whose
+// connection failed counts too, one refused by pacing or by local
+// validation does not) and is safe for concurrent use.
 type Session struct {
 	c        *Client
 	tok      Token
@@ -245,7 +248,7 @@ type Session struct {
 // Session returns a new Session for tok.
 func (c *Client) Session(tok Token) *Session { return &Session{c: c, tok: tok} }
 
-// Requests returns how many HTTP requests this session sent to ProfitWell.
+// Requests returns how many HTTP attempts this session made to ProfitWell.
 func (s *Session) Requests() int { return int(s.requests.Load()) }
 
 // String describes the session without its token.
@@ -434,8 +437,9 @@ func (s *Session) attempt(ctx context.Context, rq *request, n int, handle handle
 	res.release()
 	d := time.Since(start)
 	s.c.metrics.observeRequest(rq.op, status, d)
-	if ev := s.c.log.Debug(); ev.Enabled() {
-		ev.Str("endpoint", rq.op).Int("status", status).Int("attempt", n).Dur("duration", d)
+	if ev := s.logger(ctx).Debug(); ev.Enabled() {
+		ev.Str("endpoint", rq.op).Int("status", status).Int("attempt", n).
+			Float64("duration_ms", float64(d.Microseconds())/1000)
 		if aerr != nil {
 			ev.Str("error_kind", string(aerr.Kind))
 		}
@@ -445,6 +449,15 @@ func (s *Session) attempt(ctx context.Context, rq *request, n int, handle handle
 		return aerr
 	}
 	return nil
+}
+
+// logger is the context's zerolog logger when it carries an enabled one (so
+// request ids flow in), else Config.Logger.
+func (s *Session) logger(ctx context.Context) *zerolog.Logger {
+	if l := zerolog.Ctx(ctx); l.GetLevel() != zerolog.Disabled {
+		return l
+	}
+	return &s.c.log
 }
 
 // send performs the HTTP exchange and reads the (capped) body.
@@ -491,6 +504,8 @@ func (s *Session) send(ctx context.Context, rq *request) (*response, *attemptErr
 	}()
 	res := &response{status: resp.StatusCode, header: resp.Header}
 	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
+	// A write answered 2xx or 5xx whose body we cannot read may have been applied.
+	unknown := !rq.idempotent() && (ok || resp.StatusCode >= 500)
 	limit := s.c.maxBody
 	if !ok && !rq.raw {
 		limit = min(limit, errBodyCap)
@@ -506,7 +521,7 @@ func (s *Session) send(ctx context.Context, rq *request) (*response, *attemptErr
 			res.release()
 			return res, &attemptError{Error: &Error{Kind: KindUnavailable, Op: rq.op, Status: resp.StatusCode,
 				Message:        fmt.Sprintf("response body exceeds %d bytes", limit),
-				OutcomeUnknown: !rq.idempotent() && ok}}
+				OutcomeUnknown: unknown}}
 		}
 		buf.Truncate(int(limit)) // an error body: its start is enough for the message
 	}
@@ -518,7 +533,7 @@ func (s *Session) send(ctx context.Context, rq *request) (*response, *attemptErr
 		if ok || rq.raw {
 			res.release()
 			return res, &attemptError{Error: &Error{Kind: KindUnavailable, Op: rq.op, Status: resp.StatusCode,
-				Message: "truncated response body", Err: unwrapURLError(rerr), OutcomeUnknown: !rq.idempotent() && ok}}
+				Message: "truncated response body", Err: unwrapURLError(rerr), OutcomeUnknown: unknown}}
 		}
 		// A non-2xx answer cut short: its status is known, classify with what arrived.
 	}

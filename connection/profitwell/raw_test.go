@@ -137,6 +137,19 @@ func TestDoErrors(t *testing.T) {
 		assert.False(t, e.OutcomeUnknown, "a 404 answer is known")
 		assert.Equal(t, 1, s.Requests())
 	})
+	t.Run("POST 500 with a truncated body", func(t *testing.T) {
+		t.Parallel()
+		up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Length", "100")
+			w.WriteHeader(500)
+			_, _ = w.Write([]byte("<h1>"))
+		})
+		s := newTestClient(t, testConfig(up.URL)).Session(NewToken(testToken))
+		_, err := s.Do(context.Background(), RawRequest{Method: "POST", Path: "/v2/plans/"})
+		e := assertKind(t, err, KindUnavailable)
+		assert.True(t, e.OutcomeUnknown)
+		assert.Equal(t, 1, s.Requests())
+	})
 	t.Run("timeout", func(t *testing.T) {
 		t.Parallel()
 		up := newUpstream(t, hang)

@@ -43,7 +43,10 @@ func TestRetries(t *testing.T) {
 	e500 := textHandler(500, "text/html", "<h1>Server Error (500)</h1>")
 	rst := func(w http.ResponseWriter, r *http.Request) { reset(w) }
 	get := func(ctx context.Context, s *Session) error { _, err := s.GetPlan(ctx, "p"); return err }
-	post := func(ctx context.Context, s *Session) error { _, err := s.CreatePlan(ctx, Plan{ID: "p", Name: "P"}); return err }
+	post := func(ctx context.Context, s *Session) error {
+		_, err := s.CreatePlan(ctx, Plan{ID: "p", Name: "P"})
+		return err
+	}
 	put := func(ctx context.Context, s *Session) error { _, err := s.UpdatePlan(ctx, "p", "P"); return err }
 	del := func(ctx context.Context, s *Session) error { return s.DeleteUser(ctx, "u") }
 

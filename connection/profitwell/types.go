@@ -16,18 +16,30 @@ import (
 // value and effective_date may be integers, floats with a zero fraction or
 // numeric strings.
 type Subscription struct {
-	UserID            string         `json:"user_id"`
-	SubscriptionID    string         `json:"subscription_id"`
-	UserAlias         *string        `json:"user_alias"`
-	SubscriptionAlias *string        `json:"subscription_alias"`
-	Email             string         `json:"email"`
-	PlanID            string         `json:"plan_id"`
-	PlanInterval      string         `json:"plan_interval"`
-	PlanCurrency      string         `json:"plan_currency"`
-	Status            string         `json:"status"`
-	Value             int64          `json:"value"`          // cents per plan_interval
-	EffectiveDate     int64          `json:"effective_date"` // Unix seconds
-	Meta              map[string]any `json:"meta,omitempty"`
+	// UserID is ProfitWell's user id ("pwu_…").
+	UserID string `json:"user_id"`
+	// SubscriptionID is ProfitWell's subscription id ("pws_…").
+	SubscriptionID string `json:"subscription_id"`
+	// UserAlias is the caller's user key; nil when null or absent.
+	UserAlias *string `json:"user_alias"`
+	// SubscriptionAlias is the caller's subscription key; nil when null or absent.
+	SubscriptionAlias *string `json:"subscription_alias"`
+	// Email is the user's display text.
+	Email string `json:"email"`
+	// PlanID is the free-form plan key.
+	PlanID string `json:"plan_id"`
+	// PlanInterval is "month" or "year".
+	PlanInterval string `json:"plan_interval"`
+	// PlanCurrency is a lower-case ISO 4217 code.
+	PlanCurrency string `json:"plan_currency"`
+	// Status is active, trialing, churned_voluntary or churned_delinquent.
+	Status string `json:"status"`
+	// Value is the amount billed per PlanInterval, in cents.
+	Value int64 `json:"value"`
+	// EffectiveDate is when the event takes effect, in Unix seconds.
+	EffectiveDate int64 `json:"effective_date"`
+	// Meta is ProfitWell's extra data (usually empty); nil when absent.
+	Meta map[string]any `json:"meta,omitempty"`
 }
 
 // UnmarshalJSON decodes a subscription record, accepting numbers or numeric
@@ -51,31 +63,48 @@ func (s *Subscription) UnmarshalJSON(b []byte) error {
 // CreateSubscription is the body of POST /v2/subscriptions/. Email, PlanID,
 // PlanInterval, Value and EffectiveDate are required by ProfitWell.
 type CreateSubscription struct {
-	UserID            string `json:"user_id,omitempty"`
-	UserAlias         string `json:"user_alias,omitempty"`
+	// UserID attaches the subscription to an existing user ("pwu_…").
+	UserID string `json:"user_id,omitempty"`
+	// UserAlias names a new user, or finds an existing one.
+	UserAlias string `json:"user_alias,omitempty"`
+	// SubscriptionAlias is the caller's key, unique per company, ≤ 36 chars.
 	SubscriptionAlias string `json:"subscription_alias,omitempty"`
-	Email             string `json:"email"`
-	PlanID            string `json:"plan_id"`
-	PlanInterval      string `json:"plan_interval"`
-	PlanCurrency      string `json:"plan_currency,omitempty"`
-	Status            string `json:"status,omitempty"`
-	Value             int64  `json:"value"`
-	EffectiveDate     int64  `json:"effective_date"`
+	// Email is the user's display text (required).
+	Email string `json:"email"`
+	// PlanID is the plan key (required).
+	PlanID string `json:"plan_id"`
+	// PlanInterval is "month" or "year" (required).
+	PlanInterval string `json:"plan_interval"`
+	// PlanCurrency is a lower-case ISO code; ProfitWell defaults to usd.
+	PlanCurrency string `json:"plan_currency,omitempty"`
+	// Status is "active" (ProfitWell's default) or "trialing".
+	Status string `json:"status,omitempty"`
+	// Value is the amount per PlanInterval, in cents (required).
+	Value int64 `json:"value"`
+	// EffectiveDate is the start, in Unix seconds (required).
+	EffectiveDate int64 `json:"effective_date"`
 }
 
 // UpdateSubscription is the body of PUT /v2/subscriptions/{id}/ (an upgrade
 // or downgrade). Status may only be "active" (a trial converting).
 type UpdateSubscription struct {
-	PlanID        string `json:"plan_id"`
-	PlanInterval  string `json:"plan_interval"`
-	Value         int64  `json:"value"`
-	EffectiveDate int64  `json:"effective_date"`
-	Status        string `json:"status,omitempty"`
+	// PlanID is the plan moved to.
+	PlanID string `json:"plan_id"`
+	// PlanInterval is "month" or "year".
+	PlanInterval string `json:"plan_interval"`
+	// Value is the new amount per PlanInterval, in cents.
+	Value int64 `json:"value"`
+	// EffectiveDate is when the change takes effect, in Unix seconds.
+	EffectiveDate int64 `json:"effective_date"`
+	// Status may only be "active"; "" leaves it out.
+	Status string `json:"status,omitempty"`
 }
 
 // Plan is a manually-added plan.
 type Plan struct {
-	ID   string `json:"id"`
+	// ID is the plan key, the same string subscriptions use as plan_id.
+	ID string `json:"id"`
+	// Name is the display name.
 	Name string `json:"name"`
 }
 
@@ -83,18 +112,27 @@ type Plan struct {
 // are kept as ProfitWell sent them (ISO-8601 UTC, possibly with fractional
 // seconds) and nulls stay nil.
 type Customer struct {
-	CustomerID      string   `json:"customer_id"`
-	Email           *string  `json:"email"`
-	FirstName       *string  `json:"first_name"`
-	LastName        *string  `json:"last_name"`
-	MRRCents        int64    `json:"mrr_cents"`
-	Plans           []string `json:"plans"`
-	Status          string   `json:"status"`
-	CreatedOn       *string  `json:"created_on"`
-	ActivatedOn     *string  `json:"activated_on"`
-	ChurnedOn       *string  `json:"churned_on"`
-	UpdatedOn       *string  `json:"updated_on"`
-	TotalSpendCents int64    `json:"total_spend_cents"`
+	// CustomerID is the billing provider's id or the caller's own id.
+	CustomerID string `json:"customer_id"`
+	// Email, FirstName and LastName are nil when ProfitWell sent null.
+	Email     *string `json:"email"`
+	FirstName *string `json:"first_name"`
+	LastName  *string `json:"last_name"`
+	// MRRCents is the current monthly recurring revenue, in cents.
+	MRRCents int64 `json:"mrr_cents"`
+	// Plans are the customer's plan names or ids.
+	Plans []string `json:"plans"`
+	// Status is active, trialing, cancelled, churned_trial,
+	// churned_voluntary, churned_delinquent or no_history.
+	Status string `json:"status"`
+	// CreatedOn, ActivatedOn, ChurnedOn and UpdatedOn are ISO-8601 UTC
+	// strings as sent, nil for null.
+	CreatedOn   *string `json:"created_on"`
+	ActivatedOn *string `json:"activated_on"`
+	ChurnedOn   *string `json:"churned_on"`
+	UpdatedOn   *string `json:"updated_on"`
+	// TotalSpendCents is the lifetime cash collected, in cents.
+	TotalSpendCents int64 `json:"total_spend_cents"`
 }
 
 // UpdatedTime parses UpdatedOn (RFC 3339, fractional seconds allowed).
@@ -229,9 +267,13 @@ func decodeMetrics(body []byte) (Metrics, error) {
 
 // Company is the account's settings. Unknown fields are ignored.
 type Company struct {
-	ID       string `json:"id"`
-	Name     string `json:"name"`
+	// ID is the company id (numbers are kept as their text).
+	ID string `json:"id"`
+	// Name is the company name.
+	Name string `json:"name"`
+	// Timezone is an IANA zone name, e.g. "America/New_York".
 	Timezone string `json:"timezone"`
+	// Currency is the lower-case code metrics are shown in.
 	Currency string `json:"currency"`
 }
 

@@ -264,9 +264,9 @@ func (c *company) buildIndex(now int64) *customerIndex {
 	return idx
 }
 
-// customerIndex returns a valid index for now, rebuilding it if a write or
+// customersAt returns a valid index for now, rebuilding it if a write or
 // the passage of time made the cached one stale.
-func (c *company) customerIndex(now time.Time) *customerIndex {
+func (c *company) customersAt(now time.Time) *customerIndex {
 	sec := now.Unix()
 	c.mu.RLock()
 	idx := c.index
@@ -345,7 +345,7 @@ func (e *Emulator) listCustomers(c *company, r *http.Request, now time.Time) res
 	}
 	email := strings.ToLower(strings.TrimSpace(q.Get("email")))
 
-	entries := c.customerIndex(now).entries
+	entries := c.customersAt(now).entries
 	lo := sort.Search(len(entries), func(i int) bool { return entries[i].key >= startKey })
 	hi := sort.Search(len(entries), func(i int) bool { return entries[i].key >= endKey })
 	if hi < lo {
@@ -361,28 +361,25 @@ func (e *Emulator) listCustomers(c *company, r *http.Request, now time.Time) res
 		}
 		window = matched
 	}
-	off := (page - 1) * perPage
-	n := int64(len(window))
-	var pageRows []custEntry
-	if off < n {
-		end := min(off+perPage, n)
-		if desc {
-			pageRows = make([]custEntry, 0, end-off)
-			for i := n - 1 - off; i >= n-end; i-- {
-				pageRows = append(pageRows, window[i])
-			}
-		} else {
-			pageRows = window[off:end]
-		}
+	// Rows of the page: window[from:to], walked backwards for desc.
+	off, n := (page-1)*perPage, int64(len(window))
+	from, to := min(off, n), min(off+perPage, n)
+	if desc {
+		from, to = n-to, n-from
 	}
+	rows := window[from:to]
 	size := 2
-	for _, en := range pageRows {
+	for _, en := range rows {
 		size += len(en.json) + 1
 	}
 	var buf bytes.Buffer
 	buf.Grow(size)
 	buf.WriteByte('[')
-	for i, en := range pageRows {
+	for i := range rows {
+		en := rows[i]
+		if desc {
+			en = rows[len(rows)-1-i]
+		}
 		if i > 0 {
 			buf.WriteByte(',')
 		}

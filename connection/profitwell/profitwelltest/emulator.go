@@ -243,7 +243,7 @@ func (e *Emulator) CustomerCount(token string) int {
 	if c == nil {
 		return 0
 	}
-	return len(c.customerIndex(e.now()).entries)
+	return len(c.customersAt(e.now()).entries)
 }
 
 // SubscriptionCount returns the number of subscriptions (any status) of

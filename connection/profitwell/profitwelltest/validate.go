@@ -198,7 +198,10 @@ func rawInt(raw json.RawMessage) (int64, bool) {
 	case t[0] == '-' || (t[0] >= '0' && t[0] <= '9'):
 		if !bytes.ContainsAny(t, ".eE") {
 			n, err := strconv.ParseInt(string(t), 10, 64)
-			return n, err == nil
+			if err != nil {
+				return 0, false
+			}
+			return n, true
 		}
 		f, err := strconv.ParseFloat(string(t), 64)
 		if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
