@@ -68,7 +68,7 @@
 //     "WWW-Authenticate: Token". Tokens are kept only as SHA-256 digests,
 //     compared in constant time; RecordedRequest holds TokenHash.
 //   - Wrong method: 405 {"detail": "Method \"PATCH\" not allowed."} with an
-//     Allow header (also sent on every routed answer). HEAD is allowed
+//     Allow header (also sent on every answer of an endpoint). HEAD is allowed
 //     wherever GET is; OPTIONS is not supported (405).
 //   - Request bodies: a non-empty body needs Content-Type application/json
 //     (otherwise 415 {"detail": "Unsupported media type \"...\" in

@@ -161,7 +161,9 @@ func detailOf(t testing.TB, w *httptest.ResponseRecorder) string {
 
 func pathEscape(s string) string { return url.PathEscape(s) }
 
-func httptestRequest() *http.Request { return httptest.NewRequest(http.MethodGet, "/v2/api-status/", nil) }
+func httptestRequest() *http.Request {
+	return httptest.NewRequest(http.MethodGet, "/v2/api-status/", nil)
+}
 
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
 

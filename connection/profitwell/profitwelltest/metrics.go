@@ -328,21 +328,21 @@ var monthlyMetrics = map[string]metricFunc{
 		}
 		return math.Round(float64(a.endMRR)/float64(a.endActive)/r) / 100
 	},
-	"new_customers":                      func(a, _ *agg, _ bool) any { return a.count[kNew] },
-	"new_recurring_revenue":              func(a, _ *agg, _ bool) any { return dollars(a.mrr[kNew]) },
-	"new_trialing_customers":             func(a, _ *agg, _ bool) any { return a.count[kNewTrial] },
-	"reactivated_customers":              func(a, _ *agg, _ bool) any { return a.count[kReactivated] },
-	"reactivated_recurring_revenue":      func(a, _ *agg, _ bool) any { return dollars(a.mrr[kReactivated]) },
-	"recurring_revenue":                  func(a, _ *agg, _ bool) any { return dollars(a.endMRR) },
-	"revenue_churn_cancellations_rate":   func(a, _ *agg, _ bool) any { return ratio(float64(a.mrr[kChurnedVol]), float64(a.startMRR)) },
-	"revenue_churn_delinquent_rate":      func(a, _ *agg, _ bool) any { return ratio(float64(a.mrr[kChurnedDel]), float64(a.startMRR)) },
-	"revenue_churn_rate":                 func(a, _ *agg, _ bool) any { return ratio(float64(a.mrr[kChurned]), float64(a.startMRR)) },
+	"new_customers":                    func(a, _ *agg, _ bool) any { return a.count[kNew] },
+	"new_recurring_revenue":            func(a, _ *agg, _ bool) any { return dollars(a.mrr[kNew]) },
+	"new_trialing_customers":           func(a, _ *agg, _ bool) any { return a.count[kNewTrial] },
+	"reactivated_customers":            func(a, _ *agg, _ bool) any { return a.count[kReactivated] },
+	"reactivated_recurring_revenue":    func(a, _ *agg, _ bool) any { return dollars(a.mrr[kReactivated]) },
+	"recurring_revenue":                func(a, _ *agg, _ bool) any { return dollars(a.endMRR) },
+	"revenue_churn_cancellations_rate": func(a, _ *agg, _ bool) any { return ratio(float64(a.mrr[kChurnedVol]), float64(a.startMRR)) },
+	"revenue_churn_delinquent_rate":    func(a, _ *agg, _ bool) any { return ratio(float64(a.mrr[kChurnedDel]), float64(a.startMRR)) },
+	"revenue_churn_rate":               func(a, _ *agg, _ bool) any { return ratio(float64(a.mrr[kChurned]), float64(a.startMRR)) },
 	"revenue_retention_rate": func(a, _ *agg, _ bool) any {
 		return ratio(float64(a.startMRR-a.mrr[kChurned]-a.mrr[kDowngraded]+a.mrr[kUpgraded]), float64(a.startMRR))
 	},
-	"upgrade_rate":                  func(a, _ *agg, _ bool) any { return ratio(float64(a.mrr[kUpgraded]), float64(a.startMRR)) },
-	"upgraded_customers":            func(a, _ *agg, _ bool) any { return a.count[kUpgraded] },
-	"upgraded_recurring_revenue":    func(a, _ *agg, _ bool) any { return dollars(a.mrr[kUpgraded]) },
+	"upgrade_rate":               func(a, _ *agg, _ bool) any { return ratio(float64(a.mrr[kUpgraded]), float64(a.startMRR)) },
+	"upgraded_customers":         func(a, _ *agg, _ bool) any { return a.count[kUpgraded] },
+	"upgraded_recurring_revenue": func(a, _ *agg, _ bool) any { return dollars(a.mrr[kUpgraded]) },
 	"saas_quick_ratio": func(a, _ *agg, _ bool) any {
 		return ratio(float64(sumMRR(a, kNew, kUpgraded, kReactivated)), float64(sumMRR(a, kChurned, kDowngraded)))
 	},

@@ -166,8 +166,8 @@ type intSpec struct {
 
 var reDecimalZeros = regexp.MustCompile(`\.0*\s*$`)
 
-// parseDRFInt applies DRF IntegerField.to_internal_value to a string:
-// int(re.sub(r'\.0*\s*$', '', str(data))).
+// parseDRFInt applies DRF IntegerField.to_internal_value to a string: strip
+// a trailing ".000" (regexp \.0*\s*$), then Python's int().
 func parseDRFInt(s string) (int64, bool) {
 	s = strings.TrimSpace(reDecimalZeros.ReplaceAllString(s, ""))
 	if s == "" {
