@@ -33,5 +33,5 @@ func TestREADMEModuleTable(t *testing.T) {
 		require.NoError(t, os.WriteFile(path, []byte(want), 0o644))
 		return
 	}
-	require.Equal(t, want, readme, "the README's module table is stale: run `make docs`")
+	require.Equal(t, want[start:start+len(tableStart)+len(MarkdownTable(r.Specs()))], readme[start:end], "the README's module table is stale: run `make docs`")
 }

@@ -14,8 +14,12 @@ import (
 // PageRequest asks a paged list for its next items.
 type PageRequest struct {
 	// At is the position returned as Next by the previous page (of this
-	// execution or, through a cursor, of an earlier one); nil for the start.
+	// execution or, through a cursor or a trigger's state, of an earlier
+	// one); nil for the start.
 	At json.RawMessage
+	// Resumed is true when At comes from an earlier execution, so upstream
+	// data may have changed since it was written.
+	Resumed bool
 	// Size is how many items the runner still wants, never more than the
 	// module's MaxPageSize. A page holds at most Size items.
 	Size int
@@ -25,9 +29,11 @@ type PageRequest struct {
 type Page struct {
 	// Items are at most Size items, in the module's documented order.
 	Items []any
-	// Next is the position right after the last item, or nil when the list
-	// is exhausted (the module saw a short or empty upstream page).
+	// Next is the position right after the last item.
 	Next json.RawMessage
+	// Done is true when the list is exhausted (the module saw a short or
+	// empty upstream page).
+	Done bool
 }
 
 // List is a search module: it returns up to limit bundles per execution.
@@ -110,40 +116,58 @@ func (l *List[P]) runAll(ctx context.Context, env Env, p P, limit int, at json.R
 const maxExtraPages = 8
 
 func (l *List[P]) runPaged(ctx context.Context, env Env, p P, limit int, at json.RawMessage) (Output, error) {
-	bundles := make([]any, 0, min(limit, 4*l.MaxPageSize))
-	budget := (limit+l.MaxPageSize-1)/l.MaxPageSize + maxExtraPages
+	fetch := func(req PageRequest) (Page, error) { return l.Page(ctx, env, p, req) }
+	bundles, next, done, err := collect(ctx, l.Def.Name, limit, l.MaxPageSize, at, fetch)
+	if err != nil {
+		return Output{}, err
+	}
+	out := Output{Bundles: bundles}
+	if !done && next != nil {
+		out.HasMore = true
+		out.next = next
+	}
+	return out, nil
+}
+
+// collect is the paging loop shared by lists and triggers: it asks for
+// min(maxPage, remaining) items at a time and stops at the limit, at the end
+// of the data, or when the deadline is near (returning what it has, with the
+// position after it).
+func collect(ctx context.Context, module string, limit, maxPage int, at json.RawMessage,
+	fetch func(PageRequest) (Page, error)) (items []any, next json.RawMessage, done bool, err error) {
+	items = make([]any, 0, min(limit, 4*maxPage))
+	budget := (limit+maxPage-1)/maxPage + maxExtraPages
+	resumed := at != nil
 	var slowest time.Duration
-	for pages := 0; len(bundles) < limit; pages++ {
+	for pages := 0; len(items) < limit; pages++ {
 		if pages >= budget {
-			return Output{}, fmt.Errorf("%s: %d pages without reaching the end or the limit", l.Def.Name, pages)
+			return nil, nil, false, fmt.Errorf("%s: %d pages without reaching the end or the limit", module, pages)
 		}
-		// Stop early, with a cursor, rather than start a page that would
-		// run past the deadline.
-		if len(bundles) > 0 && deadlineNear(ctx, slowest) {
+		// Stop early, with a position, rather than start a page that
+		// would run past the deadline.
+		if len(items) > 0 && deadlineNear(ctx, slowest) {
 			break
 		}
-		size := min(l.MaxPageSize, limit-len(bundles))
+		size := min(maxPage, limit-len(items))
 		started := time.Now()
-		page, err := l.Page(ctx, env, p, PageRequest{At: at, Size: size})
+		page, err := fetch(PageRequest{At: at, Resumed: resumed, Size: size})
 		if err != nil {
-			return Output{}, err
+			return nil, nil, false, err
 		}
 		slowest = max(slowest, time.Since(started))
 		if len(page.Items) > size {
-			return Output{}, fmt.Errorf("%s: page of %d items for a request of %d", l.Def.Name, len(page.Items), size)
+			return nil, nil, false, fmt.Errorf("%s: page of %d items for a request of %d", module, len(page.Items), size)
 		}
-		bundles = append(bundles, page.Items...)
-		at = page.Next
-		if at == nil {
-			break
+		items = append(items, page.Items...)
+		if page.Next != nil {
+			at = page.Next
+		}
+		resumed = false
+		if page.Done {
+			return items, at, true, nil
 		}
 	}
-	out := Output{Bundles: bundles}
-	if at != nil {
-		out.HasMore = true
-		out.next = at
-	}
-	return out, nil
+	return items, at, false, nil
 }
 
 // deadlineNear reports whether less than twice the slowest page so far is

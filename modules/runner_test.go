@@ -69,11 +69,8 @@ func newPagedNumbers() *pagedNumbers {
 			for i := start; i < p.Total && len(items) < req.Size; i++ {
 				items = append(items, map[string]any{"n": i})
 			}
-			page := Page{Items: items}
-			if len(items) == req.Size { // a full page: more may follow
-				page.Next = json.RawMessage(strconv.Itoa(start + len(items)))
-			}
-			return page, nil
+			// A short page ends the list.
+			return Page{Items: items, Next: json.RawMessage(strconv.Itoa(start + len(items))), Done: len(items) < req.Size}, nil
 		},
 	}
 	return pn
@@ -184,12 +181,12 @@ func TestCursorFromElsewhereIsADataError(t *testing.T) {
 	require.NotEmpty(t, first.NextCursor)
 
 	for name, req := range map[string]Request{
-		"another token":      {Module: "pagedNumbers", TokenHash: "other", Parameters: map[string]any{"total": 20, "limit": 5}},
-		"another query":      {Module: "pagedNumbers", TokenHash: "tok", Parameters: map[string]any{"total": 21, "limit": 5}},
-		"another module":     {Module: "allNumbers", TokenHash: "tok", Parameters: map[string]any{"total": 20, "limit": 5}},
-		"garbage":            {Module: "pagedNumbers", TokenHash: "tok", Parameters: map[string]any{"total": 20}, Cursor: "%%%not-base64"},
-		"valid base64 junk":  {Module: "pagedNumbers", TokenHash: "tok", Parameters: map[string]any{"total": 20}, Cursor: "e30"},
-		"too long":           {Module: "pagedNumbers", TokenHash: "tok", Parameters: map[string]any{"total": 20}, Cursor: string(make([]byte, 5000))},
+		"another token":     {Module: "pagedNumbers", TokenHash: "other", Parameters: map[string]any{"total": 20, "limit": 5}},
+		"another query":     {Module: "pagedNumbers", TokenHash: "tok", Parameters: map[string]any{"total": 21, "limit": 5}},
+		"another module":    {Module: "allNumbers", TokenHash: "tok", Parameters: map[string]any{"total": 20, "limit": 5}},
+		"garbage":           {Module: "pagedNumbers", TokenHash: "tok", Parameters: map[string]any{"total": 20}, Cursor: "%%%not-base64"},
+		"valid base64 junk": {Module: "pagedNumbers", TokenHash: "tok", Parameters: map[string]any{"total": 20}, Cursor: "e30"},
+		"too long":          {Module: "pagedNumbers", TokenHash: "tok", Parameters: map[string]any{"total": 20}, Cursor: string(make([]byte, 5000))},
 	} {
 		if req.Cursor == "" {
 			req.Cursor = first.NextCursor

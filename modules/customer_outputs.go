@@ -1,0 +1,34 @@
+package modules
+
+import "github.com/profitwell-connector/connector/manifest"
+
+// customerInterface declares a customer bundle: ProfitWell's customer object.
+var customerInterface = []manifest.Field{
+	{Name: "customer_id", Label: "Customer ID", Type: manifest.TypeText},
+	{Name: "email", Label: "Email", Type: manifest.TypeEmail},
+	{Name: "first_name", Label: "First Name", Type: manifest.TypeText},
+	{Name: "last_name", Label: "Last Name", Type: manifest.TypeText},
+	{Name: "mrr_cents", Label: "MRR (cents)", Type: manifest.TypeUInteger},
+	{Name: "plans", Label: "Plans", Type: manifest.TypeArray, Spec: []manifest.Field{{Type: manifest.TypeText}}},
+	{Name: "status", Label: "Status", Type: manifest.TypeText},
+	{Name: "created_on", Label: "Created On", Type: manifest.TypeDate},
+	{Name: "activated_on", Label: "Activated On", Type: manifest.TypeDate},
+	{Name: "churned_on", Label: "Churned On", Type: manifest.TypeDate},
+	{Name: "updated_on", Label: "Updated On", Type: manifest.TypeDate},
+	{Name: "total_spend_cents", Label: "Total Spend (cents)", Type: manifest.TypeUInteger},
+}
+
+var customerSample = map[string]any{
+	"customer_id": "cus_O5QLEE0Nnjknmv", "email": "jane@example.com", "first_name": "Jane", "last_name": "Doe",
+	"mrr_cents": 4900, "plans": []string{"pro"}, "status": "active",
+	"created_on": "2025-06-15T12:41:32Z", "activated_on": "2025-06-22T12:41:32Z", "churned_on": nil,
+	"updated_on": "2025-08-28T10:55:19.919563Z", "total_spend_cents": 14700,
+}
+
+// customerIDField is the customer picker shared by the customer actions.
+func customerIDField(help string) manifest.Field {
+	return manifest.Field{
+		Name: "customerId", Label: "Customer ID", Type: manifest.TypeSelect, OptionsRPC: "searchCustomers",
+		Required: true, Help: help,
+	}
+}

@@ -1,0 +1,32 @@
+package modules
+
+import (
+	"context"
+
+	"github.com/profitwell-connector/connector/manifest"
+)
+
+type getCustomerParams struct {
+	CustomerID string `param:"customerId"`
+}
+
+// getCustomer retrieves one customer by ProfitWell customer id.
+var getCustomer = &Action[getCustomerParams]{
+	Def: manifest.ModuleSpec{
+		Name:        "getCustomer",
+		Label:       "Get a Customer",
+		Description: "Gets a customer.",
+		Group:       "Customers",
+		Kind:        manifest.KindAction,
+		CRUD:        manifest.CRUDRead,
+		Annotations: manifest.Annotations{ReadOnly: true, Idempotent: true},
+		Expect: []manifest.Field{
+			customerIDField("Select or map the Customer ID whose details you want to retrieve."),
+		},
+		Interface: customerInterface,
+		Samples:   customerSample,
+	},
+	Run: func(ctx context.Context, env Env, p getCustomerParams) (any, error) {
+		return env.PW.GetCustomer(ctx, p.CustomerID)
+	},
+}

@@ -1,0 +1,113 @@
+package modules
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/profitwell-connector/connector/connection/profitwell"
+	"github.com/profitwell-connector/connector/manifest"
+)
+
+const (
+	// searchOptions is how many options one searchCustomers call returns.
+	searchOptions = 25
+	// searchPages bounds the customer pages one call scans for a text that
+	// is not a whole email address.
+	searchPages = 4
+)
+
+// rpcSearchCustomers offers customers for customer pickers, most recently
+// updated first. A whole email address is looked up directly (ProfitWell
+// filters by exact email); any other text is matched, case-insensitively,
+// against email, names and customer id while scanning at most 1000 customers
+// per call, and nextCursor continues the scan.
+var rpcSearchCustomers = &RPC{
+	Def:      manifest.RPCSpec{Name: "searchCustomers", Label: "Customers"},
+	CacheTTL: time.Minute,
+	Run: func(ctx context.Context, env Env, req RPCRequest) (RPCResult, error) {
+		query := strings.TrimSpace(req.Query)
+		var at []byte
+		if req.Cursor != "" {
+			raw, err := base64.RawURLEncoding.DecodeString(req.Cursor)
+			if err != nil {
+				return RPCResult{}, manifest.Invalid("cursor", "is malformed")
+			}
+			if _, err := decodeCustomersPos(raw); err != nil {
+				return RPCResult{}, err
+			}
+			at = raw
+		}
+		q := customersQuery{Desc: true}
+		size := customersMaxPage
+		if strings.Contains(query, "@") && !strings.ContainsAny(query, " ,;") {
+			q.Email, size = query, searchOptions
+		}
+		var opts []manifest.Option
+		needle := strings.ToLower(query)
+		for pages := 0; pages < searchPages && len(opts) < searchOptions && (pages == 0 || at != nil); pages++ {
+			cp, err := fetchCustomers(ctx, env.PW, q, PageRequest{At: at, Size: size})
+			if err != nil {
+				return RPCResult{}, err
+			}
+			used := len(cp.rows)
+			for i := range cp.rows {
+				if q.Email != "" || customerMatches(&cp.rows[i], needle) {
+					opts = append(opts, manifest.Option{Label: customerLabel(&cp.rows[i]), Value: cp.rows[i].CustomerID})
+					if len(opts) == searchOptions {
+						used = i + 1
+						break
+					}
+				}
+			}
+			at = nil
+			if !cp.done || used < len(cp.rows) {
+				if at, err = json.Marshal(cp.after(used)); err != nil {
+					return RPCResult{}, err
+				}
+			}
+		}
+		res := RPCResult{Options: opts}
+		if at != nil {
+			res.NextCursor = base64.RawURLEncoding.EncodeToString(at)
+		}
+		return res, nil
+	},
+}
+
+func customerMatches(c *profitwell.Customer, needle string) bool {
+	if needle == "" {
+		return true
+	}
+	for _, s := range []*string{c.Email, c.FirstName, c.LastName, &c.CustomerID} {
+		if s != nil && strings.Contains(strings.ToLower(*s), needle) {
+			return true
+		}
+	}
+	return false
+}
+
+// customerLabel reads "First Last (email)", or whatever of it is known.
+func customerLabel(c *profitwell.Customer) string {
+	var name []string
+	for _, s := range []*string{c.FirstName, c.LastName} {
+		if s != nil && *s != "" {
+			name = append(name, *s)
+		}
+	}
+	email := ""
+	if c.Email != nil {
+		email = *c.Email
+	}
+	switch {
+	case len(name) > 0 && email != "":
+		return strings.Join(name, " ") + " (" + email + ")"
+	case len(name) > 0:
+		return strings.Join(name, " ")
+	case email != "":
+		return email
+	}
+	return c.CustomerID
+}
