@@ -3,10 +3,25 @@ package modules
 // All returns every module, in the order the manifest lists them.
 func All() []Module {
 	return []Module{
+		listSubscriptions,
+		createSubscription,
+		updateSubscription,
+		churnSubscription,
+		unchurnSubscription,
+		updateUser,
+		deleteUser,
 		listPlans,
 		getPlan,
 		createPlan,
 		updatePlan,
+		listCustomers,
+		getCustomer,
+		watchCustomers,
+		excludeCustomer,
+		getMonthlyMetrics,
+		getDailyMetrics,
+		getCompanySettings,
+		makeApiCall,
 	}
 }
 
@@ -14,6 +29,8 @@ func All() []Module {
 func AllRPCs() []*RPC {
 	return []*RPC{
 		rpcListPlans,
+		rpcSearchCustomers,
+		rpcListMetricPlanIds,
 	}
 }
 

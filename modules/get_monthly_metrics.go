@@ -1,0 +1,173 @@
+package modules
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/profitwell-connector/connector/connection/profitwell"
+	"github.com/profitwell-connector/connector/manifest"
+)
+
+type getMonthlyMetricsParams struct {
+	PlanID  string   `param:"planId"`
+	Metrics []string `param:"metrics"`
+	Limit   int      `param:"limit"`
+}
+
+// monthlyMetricNames are the monthly metric names of profitwell-api.md §7.1
+// (the union of the public clients' lists), alphabetically.
+var monthlyMetricNames = []string{
+	"active_customers", "active_trialing_customers", "average_revenue_per_user",
+	"churned_customers", "churned_customers_cancellations", "churned_customers_delinquent",
+	"churned_recurring_revenue", "churned_recurring_revenue_cancellations",
+	"churned_recurring_revenue_delinquent", "churned_trialing_customers",
+	"converted_customers", "converted_recurring_revenue", "customer_conversion_rate",
+	"customers_churn_cancellations_rate", "customers_churn_delinquent_rate",
+	"customers_churn_rate", "customers_retention_rate", "downgrade_rate",
+	"downgraded_customers", "downgraded_recurring_revenue", "existing_customers",
+	"existing_recurring_revenue", "existing_trialing_customers", "growth_rate",
+	"lifetime_value", "new_customers", "new_recurring_revenue", "new_trialing_customers",
+	"plan_change_rate", "plan_changed_recurring_revenue", "reactivated_customers",
+	"reactivated_recurring_revenue", "recurring_revenue", "revenue_churn_cancellations_rate",
+	"revenue_churn_delinquent_rate", "revenue_churn_rate", "revenue_retention_rate",
+	"saas_quick_ratio", "trial_conversion_time", "upgrade_rate", "upgraded_customers",
+	"upgraded_recurring_revenue",
+}
+
+// metricsUnitsHelp says how metric values are passed on; both metrics
+// modules' pickers end with it.
+const metricsUnitsHelp = "Values are passed through unchanged, as numbers: revenue in the company's currency in major units " +
+	"(dollars, not cents), counts, and rates as ProfitWell reports them; null where ProfitWell has no value."
+
+// getMonthlyMetrics returns one bundle per month, newest month first (so
+// limit 1 is the current, still running, month), with the chosen metrics
+// (all when none are chosen). ProfitWell answers every month in one call; the
+// runner cuts the list to the limit and continues it by offset. A cursor kept
+// across the start of a new month continues one month late (the list gained
+// a month at its head), so one month may come twice.
+var getMonthlyMetrics = &List[getMonthlyMetricsParams]{
+	Def: manifest.ModuleSpec{
+		Name:        "getMonthlyMetrics",
+		Label:       "Get Monthly Metrics",
+		Description: "Gets the company's monthly metrics, one bundle per month, newest first.",
+		Group:       "Metrics",
+		Kind:        manifest.KindSearch,
+		CRUD:        manifest.CRUDRead,
+		Annotations: manifest.Annotations{ReadOnly: true, Idempotent: true},
+		Expect: []manifest.Field{
+			metricPlanIDField(),
+			metricsField("Select the metrics to return; leave empty for all. Plan Change Rate and Plan Changed "+
+				"Recurring Revenue need a plan. "+metricsUnitsHelp, monthlyMetricNames),
+			manifest.LimitField("months"),
+		},
+		Interface: metricsInterface("Month (YYYY-MM)", monthlyMetricNames),
+		Samples:   map[string]any{"date": "2025-02", "recurring_revenue": 131200.0, "active_customers": 867.0},
+	},
+	All: func(ctx context.Context, env Env, p getMonthlyMetricsParams) ([]any, error) {
+		m, err := env.PW.MonthlyMetrics(ctx, profitwell.MetricsQuery{PlanID: p.PlanID, Metrics: p.Metrics})
+		if err != nil {
+			return nil, err
+		}
+		return metricsBundles(m, p.Metrics), nil
+	},
+}
+
+// metricPlanIDField is the optional plan filter of the metrics modules; its
+// options are the plans ProfitWell has metrics for.
+func metricPlanIDField() manifest.Field {
+	return manifest.Field{
+		Name: "planId", Label: "Plan ID", Type: manifest.TypeSelect, OptionsRPC: "listMetricPlanIds",
+		Help: "Select or map a plan to get the metrics of that plan only; leave empty for the whole company.",
+	}
+}
+
+// metricsField is a multiple select of metric names, labelled in Title Case.
+func metricsField(help string, names []string) manifest.Field {
+	opts := make([]manifest.Option, len(names))
+	for i, n := range names {
+		opts[i] = manifest.Option{Label: metricLabel(n), Value: n}
+	}
+	return manifest.Field{
+		Name: "metrics", Label: "Metrics", Type: manifest.TypeSelect, Multiple: true,
+		Options: opts, Help: help,
+	}
+}
+
+// metricLabel turns "average_revenue_per_user" into "Average Revenue Per
+// User" (with MRR and SaaS spelled as such).
+func metricLabel(name string) string {
+	words := strings.Split(name, "_")
+	for i, w := range words {
+		switch w {
+		case "mrr":
+			words[i] = "MRR"
+		case "saas":
+			words[i] = "SaaS"
+		default:
+			if w != "" {
+				words[i] = strings.ToUpper(w[:1]) + w[1:]
+			}
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+// metricsInterface declares date and every metric name (a number).
+func metricsInterface(dateLabel string, names []string) []manifest.Field {
+	out := make([]manifest.Field, 0, len(names)+1)
+	out = append(out, manifest.Field{Name: "date", Label: dateLabel, Type: manifest.TypeText})
+	for _, n := range names {
+		out = append(out, manifest.Field{Name: n, Label: metricLabel(n), Type: manifest.TypeNumber})
+	}
+	return out
+}
+
+// metricsBundles turns ProfitWell's per-metric series into one bundle per
+// date, newest date first: {"date": d, <metric>: number or nil, ...}. With
+// wanted names, exactly those keys are present (nil where ProfitWell sent no
+// point); without, every metric ProfitWell sent. A date missing from one
+// series is nil for that metric.
+func metricsBundles(m profitwell.Metrics, wanted []string) []any {
+	names := wanted
+	if len(names) == 0 {
+		names = make([]string, 0, len(m))
+		for n := range m {
+			names = append(names, n)
+		}
+	}
+	names = slices.Compact(slices.Sorted(slices.Values(names)))
+	byDate := map[string]map[string]any{}
+	var dates []string
+	row := func(date string) map[string]any {
+		b, ok := byDate[date]
+		if !ok {
+			b = make(map[string]any, len(names)+1)
+			b["date"] = date
+			for _, n := range names {
+				b[n] = nil
+			}
+			byDate[date] = b
+			dates = append(dates, date)
+		}
+		return b
+	}
+	for _, n := range names {
+		for _, pt := range m[n] {
+			if pt.Date == "" {
+				continue
+			}
+			b := row(pt.Date)
+			if pt.Value != nil {
+				b[n] = *pt.Value
+			}
+		}
+	}
+	// "YYYY-MM" and "YYYY-MM-DD" sort as text; newest first.
+	slices.SortFunc(dates, func(a, b string) int { return strings.Compare(b, a) })
+	out := make([]any, len(dates))
+	for i, d := range dates {
+		out[i] = byDate[d]
+	}
+	return out
+}

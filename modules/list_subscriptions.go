@@ -1,0 +1,51 @@
+package modules
+
+import (
+	"context"
+	"sort"
+
+	"github.com/profitwell-connector/connector/manifest"
+)
+
+type listSubscriptionsParams struct {
+	UserIDOrAlias string `param:"userIdOrAlias"`
+	Limit         int    `param:"limit"`
+}
+
+// listSubscriptions lists a user's subscription history, one bundle per
+// history entry (creation, each upgrade or downgrade, churn), across all of
+// the user's subscriptions. ProfitWell returns the whole history at once
+// (GET /v2/users/{id}/); the runner cuts it to the limit and continues by
+// offset. Order: chronological by effective date, oldest first (scheduled
+// churns last); entries with the same date keep ProfitWell's order.
+var listSubscriptions = &List[listSubscriptionsParams]{
+	Def: manifest.ModuleSpec{
+		Name:        "listSubscriptions",
+		Label:       "List Subscriptions",
+		Description: "Lists all subscriptions.",
+		Group:       "Subscriptions",
+		Kind:        manifest.KindSearch,
+		CRUD:        manifest.CRUDRead,
+		Annotations: manifest.Annotations{ReadOnly: true, Idempotent: true},
+		Expect: []manifest.Field{
+			userIDOrAliasField("Select or map the User ID whose subscriptions you want to list."),
+			manifest.LimitField("subscriptions"),
+		},
+		Interface: subscriptionInterface,
+		Samples:   subscriptionSample(nil),
+	},
+	All: func(ctx context.Context, env Env, p listSubscriptionsParams) ([]any, error) {
+		history, err := env.PW.UserHistory(ctx, trimIDOrAlias(p.UserIDOrAlias))
+		if err != nil {
+			return nil, err
+		}
+		// ProfitWell sends the history chronologically; a stable sort keeps
+		// that promise (and cursor offsets) even if it ever does not.
+		sort.SliceStable(history, func(i, j int) bool { return history[i].EffectiveDate < history[j].EffectiveDate })
+		out := make([]any, len(history))
+		for i := range history {
+			out[i] = subscriptionBundleOf(history[i])
+		}
+		return out, nil
+	},
+}
