@@ -1,12 +1,14 @@
 package api
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"regexp"
 	"runtime/debug"
@@ -15,6 +17,8 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/rs/zerolog"
+
+	"github.com/profitwell-connector/connector/manifest"
 )
 
 type ctxKey int
@@ -158,14 +162,33 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 	})
 }
 
-// limitBody caps request bodies; a larger body is answered with 413.
-func (s *Server) limitBody(next http.Handler) http.Handler {
+// readBody reads the request body, capped, into memory before anything
+// looks at it: signatures are verified over these exact bytes and handlers
+// decode them. A larger body is answered with 413.
+func (s *Server) readBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > s.deps.MaxBodyBytes {
 			s.writeError(w, r, errBodyTooLarge)
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, s.deps.MaxBodyBytes)
-		next.ServeHTTP(w, r)
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.deps.MaxBodyBytes))
+		if err != nil {
+			var maxBytes *http.MaxBytesError
+			if errors.As(err, &maxBytes) {
+				s.writeError(w, r, errBodyTooLarge)
+				return
+			}
+			s.writeError(w, r, manifest.Invalid("body", "could not be read"))
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), bodyKey{}, body)))
 	})
+}
+
+type bodyKey struct{}
+
+// requestBody returns the bytes readBody kept.
+func requestBody(r *http.Request) []byte {
+	b, _ := r.Context().Value(bodyKey{}).([]byte)
+	return b
 }

@@ -63,9 +63,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) *
 	return p
 }
 
-// decodeBody reads a JSON request body strictly into dst: JSON content type
-// (or none), no unknown keys, no trailing data, numbers kept exact. Problems
-// are a ValidationError naming the offending key.
+// decodeBody decodes the request body strictly into dst: JSON content type
+// (or none), valid UTF-8, no duplicate keys, bounded nesting, no unknown keys,
+// no trailing data, numbers kept exact. Problems are a ValidationError naming
+// the offending key.
 func decodeBody(r *http.Request, dst any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
@@ -73,17 +74,21 @@ func decodeBody(r *http.Request, dst any) error {
 			return errBadContentType
 		}
 	}
-	dec := json.NewDecoder(r.Body)
+	return decodeJSON(requestBody(r), dst)
+}
+
+// decodeJSON is decodeBody's work on bytes.
+func decodeJSON(body []byte, dst any) error {
+	if err := checkJSON(body); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	dec.UseNumber()
 	if err := dec.Decode(dst); err != nil {
 		return decodeError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var maxBytes *http.MaxBytesError
-		if errors.As(err, &maxBytes) {
-			return err
-		}
 		return manifest.Invalid("body", "must hold exactly one JSON object")
 	}
 	return nil

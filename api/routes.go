@@ -19,7 +19,7 @@ func (s *Server) routes() http.Handler {
 	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(s.deps.Gatherer, promhttp.HandlerOpts{}))
 
 	r.Route("/v1", func(r chi.Router) {
-		r.Use(s.authenticate, s.limitBody)
+		r.Use(s.authenticate, s.readBody)
 		r.Get("/manifest", s.handleManifest)
 		r.Post("/connection/verify", s.handleVerify)
 		r.Post("/rpc/{name}", s.handleRPC)

@@ -325,3 +325,37 @@ func TestPanicsBecomeRuntimeErrors(t *testing.T) {
 	// The server still serves.
 	assert.Equal(t, http.StatusOK, h.do(http.MethodGet, "/healthz", nil).Status)
 }
+
+func TestHostileBodiesAreRefusedCleanly(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{})
+	path := "/v1/modules/listPlans/execute"
+	conn := `"connection":{"privateToken":"` + testToken + `"}`
+	deep := strings.Repeat(`{"a":`, 70) + `1` + strings.Repeat(`}`, 70)
+	for _, tc := range []struct {
+		name  string
+		body  string
+		field string
+		msg   string
+	}{
+		{name: "invalid UTF-8", body: "{" + conn + `,"cursor":"` + "\xff\xfe" + `"}`, field: "body", msg: "must be valid UTF-8"},
+		{name: "duplicate envelope key", body: "{" + conn + `,` + conn + `}`, field: "connection", msg: "appears twice in the same object"},
+		{name: "duplicate parameter", body: "{" + conn + `,"parameters":{"limit":1,"limit":2}}`, field: "parameters.limit", msg: "appears twice in the same object"},
+		{name: "duplicate nested key", body: "{" + conn + `,"execution":{"id":"a","id":"b"}}`, field: "execution.id", msg: "appears twice in the same object"},
+		{name: "deep nesting", body: "{" + conn + `,"parameters":{"x":` + deep + `}}`, field: "body", msg: "is nested more than 64 levels deep"},
+		{name: "huge limit", body: "{" + conn + `,"parameters":{"limit":1e300}}`, field: "limit", msg: "must be a whole number"},
+		{name: "negative limit", body: "{" + conn + `,"parameters":{"limit":-1}}`, field: "limit", msg: "must not be negative"},
+		{name: "token with a newline", body: `{"connection":{"privateToken":"abc\r\ndefgh"}}`, field: "connection.privateToken", msg: "must not contain control characters"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := h.do(http.MethodPost, path, tc.body)
+			require.Equal(t, http.StatusBadRequest, r.Status, string(r.Body))
+			assert.Equal(t, TypeDataError, r.errorOf(t)["type"])
+			assert.Equal(t, map[string]string{tc.field: tc.msg}, r.fields(t))
+		})
+	}
+	// Same keys in different objects are fine.
+	ok := h.do(http.MethodPost, path, `{`+conn+`,"parameters":{"limit":2},"execution":{"id":"limit"}}`)
+	assert.Equal(t, http.StatusOK, ok.Status, string(ok.Body))
+	assert.Empty(t, h.Emu.Requests()[1:], "only the good request reached ProfitWell")
+}
