@@ -53,14 +53,15 @@ type errorBody struct {
 
 // Errors the API layer raises itself.
 var (
-	errEngineAuth     = errors.New("engine authentication failed")
-	errNotFound       = errors.New("no such endpoint")
-	errMethod         = errors.New("method not allowed")
-	errNotAcceptable  = errors.New("request body must be application/json")
-	errShuttingDown   = errors.New("the connector is shutting down")
-	errBodyTooLarge   = errors.New("request body too large")
-	errInternalPanic  = errors.New("internal error")
-	errBadContentType = errors.New("unsupported content type")
+	errEngineAuth      = errors.New("engine authentication failed")
+	errEngineSignature = errors.New("engine signature refused")
+	errNotFound        = errors.New("no such endpoint")
+	errMethod          = errors.New("method not allowed")
+	errNotAcceptable   = errors.New("request body must be application/json")
+	errShuttingDown    = errors.New("the connector is shutting down")
+	errBodyTooLarge    = errors.New("request body too large")
+	errInternalPanic   = errors.New("internal error")
+	errBadContentType  = errors.New("unsupported content type")
 )
 
 // classify is the one place where a Go error becomes a contract error.
@@ -84,6 +85,9 @@ func classify(err error) *Problem {
 	case errors.Is(err, modules.ErrUnknownRPC):
 		return &Problem{status: http.StatusNotFound, Type: TypeInvalidConfigurationError, Code: "UNKNOWN_RPC",
 			Message: capitalize(err.Error()) + "."}
+	case errors.Is(err, errEngineSignature):
+		return &Problem{status: http.StatusUnauthorized, Type: TypeInvalidConfigurationError, Code: "SIGNATURE_INVALID",
+			Message: "The request signature was refused: " + signatureReason(err) + "."}
 	case errors.Is(err, errEngineAuth):
 		return &Problem{status: http.StatusUnauthorized, Type: TypeInvalidConfigurationError, Code: "ENGINE_UNAUTHORIZED",
 			Message: "Missing or wrong engine API key (Authorization: Bearer <key>)."}
@@ -190,4 +194,14 @@ func capitalize(s string) string {
 // retryAfterDuration converts a problem's wait for logs.
 func (p *Problem) retryAfterDuration() time.Duration {
 	return time.Duration(p.RetryAfterMs) * time.Millisecond
+}
+
+// signatureReason is the safe part of a signature error.
+func signatureReason(err error) string {
+	for _, e := range []error{errSignatureMissing, errSignatureTimestamp, errSignatureMismatch, errSignatureReplay, errSignatureMalformed} {
+		if errors.Is(err, e) {
+			return e.Error()
+		}
+	}
+	return "it could not be checked"
 }

@@ -58,6 +58,7 @@ type harnessOptions struct {
 	registry *modules.Registry
 	timeout  time.Duration
 	maxBody  int64
+	verifier *Verifier
 }
 
 func newHarness(t *testing.T, o harnessOptions) *harness {
@@ -89,7 +90,7 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 	}
 	srv, err := NewServer(Deps{
 		Registry: registry, Client: client, Manifest: modules.Document(registry),
-		Logger: logger, Registerer: reg, Gatherer: reg, APIKeys: o.apiKeys,
+		Logger: logger, Registerer: reg, Gatherer: reg, APIKeys: o.apiKeys, Verifier: o.verifier,
 		DefaultTimeout: timeout, MaxTimeout: 2 * timeout, Ready: ready, MaxBodyBytes: o.maxBody,
 	})
 	require.NoError(t, err)

@@ -16,6 +16,8 @@ type metrics struct {
 	execDuration *prometheus.HistogramVec
 	bundles      *prometheus.CounterVec
 	panics       prometheus.Counter
+	// signatureFailures counts requests refused by signature checks.
+	signatureFailures prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -46,8 +48,12 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "connector_panics_total",
 			Help: "Panics recovered while serving requests.",
 		}),
+		signatureFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "connector_signature_failures_total",
+			Help: "Engine requests refused because their signature was missing, stale, replayed or wrong.",
+		}),
 	}
-	for _, c := range []prometheus.Collector{m.httpRequests, m.httpDuration, m.executions, m.execDuration, m.bundles, m.panics} {
+	for _, c := range []prometheus.Collector{m.httpRequests, m.httpDuration, m.executions, m.execDuration, m.bundles, m.panics, m.signatureFailures} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

@@ -192,3 +192,21 @@ func requestBody(r *http.Request) []byte {
 	b, _ := r.Context().Value(bodyKey{}).([]byte)
 	return b
 }
+
+// verifySignature refuses, when signing secrets are configured, any request
+// whose Standard Webhooks signature does not match its raw body (after the
+// size cap, before any JSON parsing). Nothing else runs for such a request.
+func (s *Server) verifySignature(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.deps.Verifier == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if err := s.deps.Verifier.Verify(r.Header, requestBody(r)); err != nil {
+			s.metrics.signatureFailures.Inc()
+			s.writeError(w, r, errors.Join(errEngineSignature, err))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

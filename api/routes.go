@@ -19,7 +19,7 @@ func (s *Server) routes() http.Handler {
 	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(s.deps.Gatherer, promhttp.HandlerOpts{}))
 
 	r.Route("/v1", func(r chi.Router) {
-		r.Use(s.authenticate, s.readBody)
+		r.Use(s.authenticate, s.readBody, s.verifySignature)
 		r.Get("/manifest", s.handleManifest)
 		r.Post("/connection/verify", s.handleVerify)
 		r.Post("/rpc/{name}", s.handleRPC)

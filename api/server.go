@@ -32,6 +32,9 @@ type Deps struct {
 	// APIKeys are the engine keys accepted as "Authorization: Bearer <key>".
 	// With none, engine routes are open (sandbox or explicit insecure mode).
 	APIKeys []string
+	// Verifier, when set, requires a valid Standard Webhooks signature on
+	// every engine request (besides the API key, when keys are set).
+	Verifier *Verifier
 	// DefaultTimeout is the execution deadline when the engine sends none.
 	DefaultTimeout time.Duration
 	// MaxTimeout caps the deadline an engine may ask for.

@@ -1,0 +1,192 @@
+package api
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Standard Webhooks v1 (https://www.standardwebhooks.com): the engine signs
+// "<webhook-id>.<webhook-timestamp>.<raw body>" with HMAC-SHA256 under a
+// shared secret and sends
+//
+//	webhook-id: msg_…
+//	webhook-timestamp: <Unix seconds>
+//	webhook-signature: v1,<base64 signature> [v1,<…> …]
+//
+// Several signatures (space-separated) and several secrets let a secret be
+// rotated without downtime. The reference Go library handles one secret and
+// no replays; this verifier adds both and reads our own clock.
+const (
+	headerWebhookID        = "webhook-id"
+	headerWebhookTimestamp = "webhook-timestamp"
+	headerWebhookSignature = "webhook-signature"
+	// signatureTolerance is how far a timestamp may be from now, both ways.
+	signatureTolerance = 5 * time.Minute
+	// maxSignatureHeader bounds the signature header we parse.
+	maxSignatureHeader = 4096
+)
+
+// Signature errors. Their texts are safe to show: they hold no secret and no
+// part of the signature.
+var (
+	errSignatureMissing   = errors.New("request is not signed (webhook-id, webhook-timestamp and webhook-signature are required)")
+	errSignatureTimestamp = errors.New("webhook-timestamp is not within 5 minutes of the connector's clock")
+	errSignatureMismatch  = errors.New("no webhook-signature matches the request")
+	errSignatureReplay    = errors.New("webhook-id was already used")
+	errSignatureMalformed = errors.New("webhook signature headers are malformed")
+)
+
+// Verifier checks Standard Webhooks signatures against a set of secrets and
+// refuses a webhook-id it has seen within the tolerance window.
+type Verifier struct {
+	secrets [][]byte
+	now     func() time.Time
+	replay  ReplayGuard
+}
+
+// ReplayGuard remembers message ids. First reports whether id is seen for
+// the first time, and remembers it until the given time. The default is in
+// memory; a shared one (Redis) covers every replica.
+type ReplayGuard interface {
+	First(id string, until time.Time) (bool, error)
+}
+
+// NewVerifier parses secrets of the form "whsec_<base64>" (the prefix is
+// optional). A nil guard keeps ids in memory; a nil now means time.Now.
+func NewVerifier(secrets []string, guard ReplayGuard, now func() time.Time) (*Verifier, error) {
+	if now == nil {
+		now = time.Now
+	}
+	if guard == nil {
+		guard = newReplayCache(500_000, now)
+	}
+	v := &Verifier{now: now, replay: guard}
+	for i, s := range secrets {
+		key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(strings.TrimSpace(s), "whsec_"))
+		if err != nil || len(key) < 16 {
+			return nil, fmt.Errorf("signing secret #%d must be whsec_ followed by the base64 of at least 16 bytes", i+1)
+		}
+		v.secrets = append(v.secrets, key)
+	}
+	if len(v.secrets) == 0 {
+		return nil, errors.New("no signing secrets")
+	}
+	return v, nil
+}
+
+// Sign returns the signature header value for one secret; engines and tests
+// use it.
+func Sign(secret, id string, timestamp time.Time, body []byte) (string, error) {
+	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
+	if err != nil {
+		return "", err
+	}
+	return "v1," + base64.StdEncoding.EncodeToString(sign(key, id, strconv.FormatInt(timestamp.Unix(), 10), body)), nil
+}
+
+func sign(key []byte, id, ts string, body []byte) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(id))
+	m.Write([]byte{'.'})
+	m.Write([]byte(ts))
+	m.Write([]byte{'.'})
+	m.Write(body)
+	return m.Sum(nil)
+}
+
+// Verify checks the signature headers of a request over its raw body. On
+// success the webhook-id is remembered, so the same id is refused for the
+// rest of the tolerance window.
+func (v *Verifier) Verify(h http.Header, body []byte) error {
+	id, ts, sigs := h.Get(headerWebhookID), h.Get(headerWebhookTimestamp), h.Get(headerWebhookSignature)
+	if id == "" || ts == "" || sigs == "" {
+		return errSignatureMissing
+	}
+	if len(id) > 256 || len(sigs) > maxSignatureHeader || strings.ContainsAny(id, ".\r\n") {
+		return errSignatureMalformed
+	}
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return errSignatureMalformed
+	}
+	now := v.now()
+	at := time.Unix(sec, 0)
+	if at.Before(now.Add(-signatureTolerance)) || at.After(now.Add(signatureTolerance)) {
+		return errSignatureTimestamp
+	}
+	matched := false
+	for _, key := range v.secrets {
+		want := sign(key, id, ts, body)
+		for _, candidate := range strings.Fields(sigs) {
+			version, encoded, ok := strings.Cut(candidate, ",")
+			if !ok || version != "v1" {
+				continue
+			}
+			got, err := base64.StdEncoding.DecodeString(encoded)
+			if err != nil {
+				continue
+			}
+			if hmac.Equal(got, want) {
+				matched = true
+			}
+		}
+	}
+	if !matched {
+		return errSignatureMismatch
+	}
+	// An id stays in the cache as long as its timestamp is acceptable.
+	first, err := v.replay.First(id, at.Add(signatureTolerance))
+	if err != nil {
+		return fmt.Errorf("replay check: %w", err)
+	}
+	if !first {
+		return errSignatureReplay
+	}
+	return nil
+}
+
+// replayCache remembers webhook-ids until their timestamps leave the window.
+type replayCache struct {
+	mu    sync.Mutex
+	max   int
+	now   func() time.Time
+	until map[string]time.Time
+}
+
+func newReplayCache(max int, now func() time.Time) *replayCache {
+	return &replayCache{max: max, now: now, until: map[string]time.Time{}}
+}
+
+// First records id and reports whether it was new. When the cache is full,
+// expired ids are dropped; if it is still full the request is refused rather
+// than letting an id be forgotten early.
+func (c *replayCache) First(id string, until time.Time) (bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.now()
+	if exp, ok := c.until[id]; ok && now.Before(exp) {
+		return false, nil
+	}
+	if len(c.until) >= c.max {
+		for k, exp := range c.until {
+			if !now.Before(exp) {
+				delete(c.until, k)
+			}
+		}
+		if len(c.until) >= c.max {
+			return false, errReplayCacheFull
+		}
+	}
+	c.until[id] = until
+	return true, nil
+}
+
+var errReplayCacheFull = errors.New("too many recent message ids")
