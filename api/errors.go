@@ -85,6 +85,15 @@ func classify(err error) *Problem {
 	case errors.Is(err, modules.ErrUnknownRPC):
 		return &Problem{status: http.StatusNotFound, Type: TypeInvalidConfigurationError, Code: "UNKNOWN_RPC",
 			Message: capitalize(err.Error()) + "."}
+	case errors.Is(err, errIdempotencyMismatch):
+		return &Problem{status: http.StatusUnprocessableEntity, Type: TypeDataError, Code: "IDEMPOTENCY_KEY_REUSED",
+			Message: "This Idempotency-Key was already used for a different request; use a new key for a new request."}
+	case errors.Is(err, errIdempotencyInProgress):
+		return &Problem{status: http.StatusConflict, Type: TypeConnectionError, Code: "IDEMPOTENCY_IN_PROGRESS",
+			Message: "A request with this Idempotency-Key is still running; retry later for its answer.", Retryable: true, RetryAfterMs: 1000}
+	case errors.Is(err, errIdempotencyUnavailable):
+		return &Problem{status: http.StatusServiceUnavailable, Type: TypeConnectionError, Code: "IDEMPOTENCY_UNAVAILABLE",
+			Message: "The idempotency store cannot be reached, so the write was not run.", Retryable: true, RetryAfterMs: 1000}
 	case errors.Is(err, errEngineSignature):
 		return &Problem{status: http.StatusUnauthorized, Type: TypeInvalidConfigurationError, Code: "SIGNATURE_INVALID",
 			Message: "The request signature was refused: " + signatureReason(err) + "."}

@@ -97,31 +97,45 @@ func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	run := func(w http.ResponseWriter) {
+		s.runExecution(w, r, spec.Name, start, token, timeout, &req)
+	}
+	if key := s.idempotencyKey(r, spec); key != "" {
+		s.executeOnce(w, r, spec.Name, token.Hash(), key, timeout, &req, run)
+		return
+	}
+	run(w)
+}
+
+// runExecution runs the module and writes its answer.
+func (s *Server) runExecution(w http.ResponseWriter, r *http.Request, module string, start time.Time,
+	token profitwell.Token, timeout time.Duration, req *executeRequest) {
+	log := zerolog.Ctx(r.Context())
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
 	session := s.deps.Client.Session(token)
-	out, err := s.deps.Registry.Execute(ctx, s.env(session, log), modules.Request{
-		Module:     spec.Name,
+	out, err := s.deps.Registry.Execute(ctx, s.env(session, *log), modules.Request{
+		Module:     module,
 		TokenHash:  token.Hash(),
 		Parameters: req.Parameters,
 		Cursor:     req.Cursor,
 		State:      req.State,
 	})
 	if err != nil {
-		s.finishExecution(w, r, spec.Name, start, s.deadlineError(ctx, err))
+		s.finishExecution(w, r, module, start, s.deadlineError(ctx, err))
 		return
 	}
 	bundles := out.Bundles
 	if bundles == nil {
 		bundles = []any{}
 	}
-	s.metrics.bundles.WithLabelValues(spec.Name).Add(float64(len(bundles)))
-	s.finishExecution(w, r, spec.Name, start, nil)
+	s.metrics.bundles.WithLabelValues(module).Add(float64(len(bundles)))
+	s.finishExecution(w, r, module, start, nil)
 	log.Debug().Int("bundles", len(bundles)).Int("upstream_requests", session.Requests()).Msg("module executed")
 	writeJSON(w, http.StatusOK, executeResponse{
 		Bundles: bundles,
 		Meta: executeMeta{
-			Module: spec.Name, Returned: len(bundles), HasMore: out.HasMore,
+			Module: module, Returned: len(bundles), HasMore: out.HasMore,
 			NextCursor: out.NextCursor, UpstreamRequests: session.Requests(),
 		},
 		State: out.State,

@@ -18,6 +18,8 @@ type metrics struct {
 	panics       prometheus.Counter
 	// signatureFailures counts requests refused by signature checks.
 	signatureFailures prometheus.Counter
+	// idempotency counts keyed writes by result.
+	idempotency *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -48,12 +50,16 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "connector_panics_total",
 			Help: "Panics recovered while serving requests.",
 		}),
+		idempotency: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "connector_idempotent_requests_total",
+			Help: "Writes sent with an idempotency key, by result (executed, replayed, mismatch, in_progress, store_error).",
+		}, []string{"result"}),
 		signatureFailures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "connector_signature_failures_total",
 			Help: "Engine requests refused because their signature was missing, stale, replayed or wrong.",
 		}),
 	}
-	for _, c := range []prometheus.Collector{m.httpRequests, m.httpDuration, m.executions, m.execDuration, m.bundles, m.panics, m.signatureFailures} {
+	for _, c := range []prometheus.Collector{m.httpRequests, m.httpDuration, m.executions, m.execDuration, m.bundles, m.panics, m.signatureFailures, m.idempotency} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
+	"github.com/profitwell-connector/connector/api/idempotency"
 	"github.com/profitwell-connector/connector/connection/profitwell"
 	"github.com/profitwell-connector/connector/manifest"
 	"github.com/profitwell-connector/connector/modules"
@@ -35,6 +36,12 @@ type Deps struct {
 	// Verifier, when set, requires a valid Standard Webhooks signature on
 	// every engine request (besides the API key, when keys are set).
 	Verifier *Verifier
+	// Idempotency keeps the answers of writes sent with an Idempotency-Key
+	// (or a signed webhook-id); nil means an in-memory store.
+	Idempotency idempotency.Store
+	// IdempotencyRetention is how long such answers are replayed; 0 means
+	// 24 hours.
+	IdempotencyRetention time.Duration
 	// DefaultTimeout is the execution deadline when the engine sends none.
 	DefaultTimeout time.Duration
 	// MaxTimeout caps the deadline an engine may ask for.
@@ -78,6 +85,12 @@ func NewServer(d Deps) (*Server, error) {
 	}
 	if d.Now == nil {
 		d.Now = time.Now
+	}
+	if d.Idempotency == nil {
+		d.Idempotency = idempotency.NewMemory(10_000, 64<<20, d.Now)
+	}
+	if d.IdempotencyRetention <= 0 {
+		d.IdempotencyRetention = 24 * time.Hour
 	}
 	if d.Registerer == nil {
 		reg := prometheus.NewRegistry()

@@ -103,8 +103,8 @@ func sign(key []byte, id, ts string, body []byte) []byte {
 }
 
 // Verify checks the signature headers of a request over its raw body. On
-// success the webhook-id is remembered, so the same id is refused for the
-// rest of the tolerance window.
+// success the message (id and timestamp) is remembered, so the same signed
+// message is refused for the rest of the tolerance window.
 func (v *Verifier) Verify(h http.Header, body []byte) error {
 	id, ts, sigs := h.Get(headerWebhookID), h.Get(headerWebhookTimestamp), h.Get(headerWebhookSignature)
 	if id == "" || ts == "" || sigs == "" {
@@ -142,8 +142,11 @@ func (v *Verifier) Verify(h http.Header, body []byte) error {
 	if !matched {
 		return errSignatureMismatch
 	}
-	// An id stays in the cache as long as its timestamp is acceptable.
-	first, err := v.replay.First(id, at.Add(signatureTolerance))
+	// A replay is the same signed message sent again: the same id and
+	// timestamp. An engine retrying a message keeps the id and signs a new
+	// timestamp; that is not a replay, and the idempotency store answers it.
+	// An entry lives as long as its timestamp is acceptable.
+	first, err := v.replay.First(id+"."+ts, at.Add(signatureTolerance))
 	if err != nil {
 		return fmt.Errorf("replay check: %w", err)
 	}

@@ -117,7 +117,8 @@ func TestSignedRequestsThroughTheServer(t *testing.T) {
 			headerWebhookTimestamp, strconv.FormatInt(ts.Unix(), 10), headerWebhookSignature, sig}
 	}
 
-	ok := h.do(http.MethodPost, path, body, signed("msg_1", time.Now(), body)...)
+	sent := time.Now()
+	ok := h.do(http.MethodPost, path, body, signed("msg_1", sent, body)...)
 	require.Equal(t, http.StatusOK, ok.Status, string(ok.Body))
 
 	before := len(h.Emu.Requests())
@@ -135,4 +136,18 @@ func TestSignedRequestsThroughTheServer(t *testing.T) {
 	}
 	assert.Equal(t, before, len(h.Emu.Requests()), "refused requests ran nothing")
 	assert.Contains(t, string(h.do(http.MethodGet, "/metrics", nil).Body), "connector_signature_failures_total 5")
+}
+
+func TestARetriedMessageIsNotAReplay(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(vectorTimestamp, 0)
+	v, err := NewVerifier([]string{vectorSecret}, nil, func() time.Time { return now })
+	require.NoError(t, err)
+	body := []byte(vectorPayload)
+	require.NoError(t, v.Verify(vectorHeader(vectorID, strconv.Itoa(vectorTimestamp), vectorSignature), body))
+	later := time.Unix(vectorTimestamp+30, 0)
+	sig, err := Sign(vectorSecret, vectorID, later, body)
+	require.NoError(t, err)
+	assert.NoError(t, v.Verify(vectorHeader(vectorID, strconv.FormatInt(later.Unix(), 10), sig), body),
+		"the same id with a new timestamp is a retry, answered by the idempotency store")
 }

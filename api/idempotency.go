@@ -1,0 +1,149 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/profitwell-connector/connector/api/idempotency"
+	"github.com/profitwell-connector/connector/manifest"
+)
+
+// IdempotencyHeader names the engine's key for a write.
+const IdempotencyHeader = "Idempotency-Key"
+
+// replayedHeader marks an answer served from the idempotency store.
+const replayedHeader = "Idempotent-Replayed"
+
+// Errors of idempotent execution, classified in errors.go.
+var (
+	errIdempotencyMismatch    = errors.New("idempotency key reused for a different request")
+	errIdempotencyInProgress  = errors.New("idempotency key in use by a running execution")
+	errIdempotencyUnavailable = errors.New("idempotency store unavailable")
+)
+
+// idempotencyKey returns the key under which a write module's answer is
+// kept: the Idempotency-Key header, or the signed webhook-id (which an engine
+// keeps when it retries a message). Read-only modules need none. A malformed
+// key is ignored here and refused by validation in executeOnce.
+func (s *Server) idempotencyKey(r *http.Request, spec manifest.ModuleSpec) string {
+	if spec.Annotations.ReadOnly || s.deps.Idempotency == nil {
+		return ""
+	}
+	if k := r.Header.Get(IdempotencyHeader); k != "" {
+		return k
+	}
+	if s.deps.Verifier != nil {
+		return r.Header.Get(headerWebhookID)
+	}
+	return ""
+}
+
+// executeOnce runs a write at most once per key and token: a repeat of the
+// same request gets the stored answer, another request under the same key
+// is refused, and concurrent repeats wait for the first.
+func (s *Server) executeOnce(w http.ResponseWriter, r *http.Request, module, tokenHash, key string,
+	timeout time.Duration, req *executeRequest, run func(http.ResponseWriter)) {
+	if len(key) > 255 || !validIdempotencyKey(key) {
+		s.writeError(w, r, manifest.Invalid(IdempotencyHeader, "must be 1 to 255 printable ASCII characters"))
+		return
+	}
+	params, err := json.Marshal(req.Parameters) // map keys sort: a canonical form
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	fp := sha256.Sum256(append([]byte(module+"\x00"), params...))
+	scoped := sha256.Sum256([]byte(tokenHash + "\x00" + key))
+	ctx, cancel := context.WithTimeout(r.Context(), timeout)
+	defer cancel()
+	rec, outcome, err := idempotency.Do(ctx, s.deps.Idempotency, hex.EncodeToString(scoped[:]), hex.EncodeToString(fp[:]),
+		idempotency.Options{Retention: s.deps.IdempotencyRetention, LockTTL: timeout + 10*time.Second, Poll: 10 * time.Millisecond},
+		func() idempotency.Record {
+			cw := &captureWriter{header: http.Header{}}
+			run(cw)
+			return cw.record()
+		})
+	switch {
+	case errors.Is(err, idempotency.ErrMismatch):
+		s.metrics.idempotency.WithLabelValues("mismatch").Inc()
+		s.writeError(w, r, errIdempotencyMismatch)
+		return
+	case errors.Is(err, idempotency.ErrInProgress):
+		s.metrics.idempotency.WithLabelValues("in_progress").Inc()
+		s.writeError(w, r, errIdempotencyInProgress)
+		return
+	case err != nil && rec.Status == 0:
+		s.metrics.idempotency.WithLabelValues("store_error").Inc()
+		s.writeError(w, r, errors.Join(errIdempotencyUnavailable, err))
+		return
+	case err != nil:
+		// The write ran and its answer goes out; only storing it failed.
+		zerolog.Ctx(r.Context()).Warn().Err(err).Msg("could not store the answer for the idempotency key")
+	}
+	result := "executed"
+	if outcome == idempotency.Replayed {
+		result = "replayed"
+		w.Header().Set(replayedHeader, "true")
+	}
+	s.metrics.idempotency.WithLabelValues(result).Inc()
+	for k, v := range rec.Header {
+		w.Header().Set(k, v)
+	}
+	w.WriteHeader(rec.Status)
+	_, _ = w.Write(rec.Body)
+}
+
+func validIdempotencyKey(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] < 0x21 || k[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// captureWriter keeps an answer so it can be stored and then sent.
+type captureWriter struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (c *captureWriter) Header() http.Header { return c.header }
+
+func (c *captureWriter) WriteHeader(status int) {
+	if c.status == 0 {
+		c.status = status
+	}
+}
+
+func (c *captureWriter) Write(b []byte) (int, error) {
+	if c.status == 0 {
+		c.status = http.StatusOK
+	}
+	return c.body.Write(b)
+}
+
+// storedHeaders are the answer headers worth replaying.
+var storedHeaders = []string{"Content-Type", "Retry-After"}
+
+func (c *captureWriter) record() idempotency.Record {
+	rec := idempotency.Record{Status: c.status, Body: c.body.Bytes(), Header: map[string]string{}}
+	for _, h := range storedHeaders {
+		if v := c.header.Get(h); v != "" {
+			rec.Header[h] = v
+		}
+	}
+	return rec
+}

@@ -1,0 +1,137 @@
+// Package idempotencytest checks that an idempotency.Store keeps its
+// contract; every implementation runs it in its tests.
+package idempotencytest
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/profitwell-connector/connector/api/idempotency"
+)
+
+// Run checks store against the Store contract and the behaviour of Do on
+// it. newKey must return a key no other run uses.
+func Run(t *testing.T, store idempotency.Store, newKey func() string) {
+	ctx := context.Background()
+	opts := idempotency.Options{Retention: time.Minute, LockTTL: 5 * time.Second, Poll: 2 * time.Millisecond}
+
+	t.Run("get of an unknown key", func(t *testing.T) {
+		rec, err := store.Get(ctx, newKey())
+		require.NoError(t, err)
+		assert.Nil(t, rec)
+	})
+
+	t.Run("lock is exclusive until put or unlock", func(t *testing.T) {
+		key := newKey()
+		ok, err := store.Lock(ctx, key, time.Minute)
+		require.NoError(t, err)
+		require.True(t, ok)
+		ok, err = store.Lock(ctx, key, time.Minute)
+		require.NoError(t, err)
+		assert.False(t, ok)
+		require.NoError(t, store.Unlock(ctx, key))
+		ok, err = store.Lock(ctx, key, time.Minute)
+		require.NoError(t, err)
+		assert.True(t, ok)
+		require.NoError(t, store.Put(ctx, key, idempotency.Record{Fingerprint: "f", Status: 200, Body: []byte(`{}`),
+			Header: map[string]string{"Content-Type": "application/json"}}, time.Minute))
+		rec, err := store.Get(ctx, key)
+		require.NoError(t, err)
+		require.NotNil(t, rec)
+		assert.Equal(t, "f", rec.Fingerprint)
+		assert.Equal(t, 200, rec.Status)
+		assert.Equal(t, `{}`, string(rec.Body))
+		assert.Equal(t, "application/json", rec.Header["Content-Type"])
+	})
+
+	t.Run("a lock expires", func(t *testing.T) {
+		key := newKey()
+		ok, err := store.Lock(ctx, key, 50*time.Millisecond)
+		require.NoError(t, err)
+		require.True(t, ok)
+		require.Eventually(t, func() bool {
+			ok, err := store.Lock(ctx, key, time.Minute)
+			return err == nil && ok
+		}, 2*time.Second, 10*time.Millisecond)
+	})
+
+	t.Run("do replays the same request and refuses another", func(t *testing.T) {
+		key := newKey()
+		var runs atomic.Int32
+		run := func() idempotency.Record {
+			runs.Add(1)
+			return idempotency.Record{Status: 201, Body: []byte(`{"n":1}`)}
+		}
+		first, out, err := idempotency.Do(ctx, store, key, "fp", opts, run)
+		require.NoError(t, err)
+		assert.Equal(t, idempotency.Executed, out)
+		again, out, err := idempotency.Do(ctx, store, key, "fp", opts, run)
+		require.NoError(t, err)
+		assert.Equal(t, idempotency.Replayed, out)
+		assert.Equal(t, first.Body, again.Body)
+		assert.Equal(t, int32(1), runs.Load())
+		_, _, err = idempotency.Do(ctx, store, key, "other", opts, run)
+		assert.ErrorIs(t, err, idempotency.ErrMismatch)
+	})
+
+	t.Run("do does not keep transient failures", func(t *testing.T) {
+		key := newKey()
+		var runs atomic.Int32
+		status := 503
+		run := func() idempotency.Record { runs.Add(1); return idempotency.Record{Status: status} }
+		_, _, err := idempotency.Do(ctx, store, key, "fp", opts, run)
+		require.NoError(t, err)
+		status = 200
+		_, out, err := idempotency.Do(ctx, store, key, "fp", opts, run)
+		require.NoError(t, err)
+		assert.Equal(t, idempotency.Executed, out)
+		assert.Equal(t, int32(2), runs.Load())
+	})
+
+	t.Run("concurrent duplicates run once", func(t *testing.T) {
+		key := newKey()
+		var runs atomic.Int32
+		run := func() idempotency.Record {
+			runs.Add(1)
+			time.Sleep(50 * time.Millisecond)
+			return idempotency.Record{Status: 200, Body: []byte(`{"ok":true}`)}
+		}
+		var wg sync.WaitGroup
+		bodies := make([]string, 8)
+		for i := range bodies {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				rec, _, err := idempotency.Do(ctx, store, key, "fp", opts, run)
+				assert.NoError(t, err)
+				bodies[i] = string(rec.Body)
+			}()
+		}
+		wg.Wait()
+		assert.Equal(t, int32(1), runs.Load())
+		for _, b := range bodies {
+			assert.Equal(t, `{"ok":true}`, b)
+		}
+	})
+
+	t.Run("a waiter gives up at its deadline", func(t *testing.T) {
+		key := newKey()
+		ok, err := store.Lock(ctx, key, time.Minute)
+		require.NoError(t, err)
+		require.True(t, ok)
+		defer store.Unlock(ctx, key) //nolint:errcheck
+		short, cancel := context.WithTimeout(ctx, 30*time.Millisecond)
+		defer cancel()
+		_, _, err = idempotency.Do(short, store, key, "fp", opts, func() idempotency.Record {
+			t.Error("must not run while the key is held")
+			return idempotency.Record{}
+		})
+		assert.ErrorIs(t, err, idempotency.ErrInProgress)
+	})
+}
