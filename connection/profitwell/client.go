@@ -100,6 +100,16 @@ type Config struct {
 	// values; nil means time.Now. Pacing and deadlines always use the real
 	// monotonic clock.
 	Now func() time.Time
+	// Pacer paces requests per token; nil means an in-process pacer with
+	// Rate and Burst.
+	Pacer Pacer
+	// BreakerFailures is how many consecutive upstream failures (5xx,
+	// connection failures, header timeouts) open the circuit; 0 means 5,
+	// a negative value disables the breaker.
+	BreakerFailures int
+	// BreakerOpenFor is how long an open circuit refuses calls before one
+	// probe may pass; 0 means 30s.
+	BreakerOpenFor time.Duration
 }
 
 // Client is a ProfitWell API client. It is safe for concurrent use; create
@@ -108,7 +118,8 @@ type Client struct {
 	base        string // scheme://host[/prefix], no trailing slash
 	hc          *http.Client
 	traceable   bool // the transport is an *http.Transport, so httptrace is reliable
-	limiters    *limiterSet
+	pacer       Pacer
+	breaker     *breaker
 	metrics     *metrics
 	log         zerolog.Logger
 	now         func() time.Time
@@ -155,14 +166,14 @@ func New(cfg Config) (*Client, error) {
 	if c.backoffMax < c.backoffBase {
 		c.backoffMax = c.backoffBase
 	}
-	lim := rate.Limit(orDefault(cfg.Rate, DefaultRate))
-	if math.IsInf(cfg.Rate, 1) {
-		lim = rate.Inf
+	c.pacer = cfg.Pacer
+	if c.pacer == nil {
+		c.pacer = NewLocalPacer(orDefault(cfg.Rate, DefaultRate), orDefault(cfg.Burst, DefaultBurst))
 	}
-	c.limiters = newLimiterSet(lim, orDefault(cfg.Burst, DefaultBurst), maxLimiters)
 	if c.metrics, err = newMetrics(cfg.Registerer); err != nil {
 		return nil, fmt.Errorf("profitwell: register metrics: %w", err)
 	}
+	c.breaker = newBreaker(cfg.BreakerFailures, orDefault(cfg.BreakerOpenFor, DefaultBreakerOpenFor), c.metrics)
 	if cfg.HTTPClient != nil {
 		hc := *cfg.HTTPClient // a copy: we must not change the caller's redirect policy
 		c.hc = &hc
@@ -175,6 +186,14 @@ func New(cfg Config) (*Client, error) {
 		c.traceable = true
 	}
 	return c, nil
+}
+
+// limitOf converts a rate per second; +Inf means unlimited.
+func limitOf(r float64) rate.Limit {
+	if math.IsInf(r, 1) {
+		return rate.Inf
+	}
+	return rate.Limit(r)
 }
 
 func orDefault[T comparable](v, def T) T {
@@ -293,7 +312,8 @@ func (r *response) release() {
 // attemptError is an *Error with the engine's retry facts.
 type attemptError struct {
 	*Error
-	neverSent bool // the request provably did not reach ProfitWell
+	neverSent   bool // the request provably did not reach ProfitWell
+	circuitOpen bool // refused by the open circuit: retrying now is pointless
 }
 
 // handler inspects one attempt's response. It returns nil to finish the
@@ -359,7 +379,7 @@ func (s *Session) retryWait(rq *request, aerr *attemptError, attempt int) (time.
 		d := min(s.backoffCeiling(attempt), noRetryAfterCap)
 		return d/2 + s.c.jitter(d/2), true
 	case KindUnavailable:
-		if aerr.Status >= 300 && aerr.Status < 400 {
+		if aerr.circuitOpen || (aerr.Status >= 300 && aerr.Status < 400) {
 			return 0, false
 		}
 		if aerr.neverSent || rq.idempotent() {
@@ -377,35 +397,22 @@ func (s *Session) backoffCeiling(attempt int) time.Duration {
 	return min(d, s.c.backoffMax)
 }
 
-// pace waits for a slot of the token's limiter, or fails fast when the slot
+// pace waits for a request slot of the token, or fails fast when the slot
 // comes after the deadline (without touching upstream).
 func (s *Session) pace(ctx context.Context, rq *request) *Error {
-	now := time.Now()
-	lim := s.c.limiters.get(s.tok.Hash(), now)
-	r := lim.ReserveN(now, 1)
-	if !r.OK() {
-		return &Error{Kind: KindRateLimited, Op: rq.op, Message: "per-token pacing refused the request"}
-	}
-	d := r.DelayFrom(now)
-	if d <= 0 {
-		s.c.metrics.observePacing(0)
+	waited, err := s.c.pacer.Wait(ctx, s.tok.Hash())
+	var pe *PaceError
+	switch {
+	case err == nil:
+		s.c.metrics.observePacing(waited)
 		return nil
-	}
-	if dl, ok := ctx.Deadline(); ok && now.Add(d).After(dl) {
-		r.CancelAt(now)
-		return &Error{Kind: KindRateLimited, Op: rq.op, RetryAfter: d,
+	case errors.As(err, &pe):
+		return &Error{Kind: KindRateLimited, Op: rq.op, RetryAfter: pe.Wait,
 			Message: "too many requests for this token: no request slot before the deadline"}
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		s.c.metrics.observePacing(d)
-		return nil
-	case <-ctx.Done():
-		r.Cancel()
+	case ctx.Err() != nil:
 		return timeoutError(rq, ctx.Err(), "while waiting for a request slot", false)
 	}
+	return &Error{Kind: KindUnavailable, Op: rq.op, Message: "request pacing failed", Err: err}
 }
 
 func timeoutError(rq *request, cause error, when string, outcomeUnknown bool) *Error {
@@ -422,6 +429,12 @@ func timeoutError(rq *request, cause error, when string, outcomeUnknown bool) *E
 
 // attempt sends rq once and hands a complete response to handle.
 func (s *Session) attempt(ctx context.Context, rq *request, n int, handle handler) *attemptError {
+	done, open := s.c.breaker.allow()
+	if open != nil {
+		return &attemptError{Error: &Error{Kind: KindUnavailable, Op: rq.op, RetryAfter: s.c.breaker.openFor,
+			Message: "ProfitWell failed repeatedly; calls are paused for a while (circuit open)", Err: open},
+			neverSent: true, circuitOpen: true}
+	}
 	s.requests.Add(1)
 	start := time.Now()
 	res, aerr := s.send(ctx, rq)
@@ -434,6 +447,7 @@ func (s *Session) attempt(ctx context.Context, rq *request, n int, handle handle
 	if res != nil {
 		status = res.status
 	}
+	done(upstreamFailed(status, aerr))
 	res.release()
 	d := time.Since(start)
 	s.c.metrics.observeRequest(rq.op, status, d)

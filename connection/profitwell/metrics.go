@@ -19,6 +19,7 @@ type metrics struct {
 	duration *prometheus.HistogramVec
 	retries  *prometheus.CounterVec
 	pacing   prometheus.Histogram
+	circuit  prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -45,7 +46,14 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Buckets: []float64{0, .01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}),
 	}
+	m.circuit = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "connector_upstream_circuit_open",
+		Help: "1 while the circuit breaker refuses calls to ProfitWell after repeated failures, else 0.",
+	})
 	var err error
+	if m.circuit, err = register(reg, m.circuit); err != nil {
+		return nil, err
+	}
 	if m.requests, err = register(reg, m.requests); err != nil {
 		return nil, err
 	}
@@ -111,4 +119,15 @@ func (m *metrics) observePacing(d time.Duration) {
 		return
 	}
 	m.pacing.Observe(d.Seconds())
+}
+
+func (m *metrics) setCircuitOpen(open bool) {
+	if m == nil {
+		return
+	}
+	v := 0.0
+	if open {
+		v = 1
+	}
+	m.circuit.Set(v)
 }

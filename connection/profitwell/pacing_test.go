@@ -41,7 +41,7 @@ func TestPacingBurstThenRateLimitedWithoutUpstreamCall(t *testing.T) {
 	assert.Equal(t, 3, s.Requests())
 
 	// The refused reservation was cancelled: it does not push later callers back.
-	lim := c.limiters.get(NewToken(testToken).Hash(), time.Now())
+	lim := c.pacer.(*localPacer).set.get(NewToken(testToken).Hash(), time.Now())
 	assert.InDelta(t, -0.0, lim.Tokens(), 0.2, "only the three granted slots are spent")
 }
 
@@ -93,7 +93,7 @@ func TestPacingIsPerToken(t *testing.T) {
 	assertKind(t, a2.APIStatus(ctx()), KindRateLimited)
 	assertKind(t, b.APIStatus(ctx()), KindRateLimited)
 	assert.Equal(t, 2, up.count())
-	assert.Equal(t, 2, c.limiters.len())
+	assert.Equal(t, 2, c.pacer.(*localPacer).set.len())
 }
 
 func TestPacingConcurrentSessionsShareTheBudget(t *testing.T) {
