@@ -8,7 +8,7 @@ VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 
 BUILD_FLAGS := -trimpath -ldflags '-s -w'
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: run test lint build cover golden docs clean
+.PHONY: run test lint build cover golden docs clean bench bench-micro
 
 ## run: serve on :8080 against the embedded ProfitWell sandbox (no account needed)
 run:
@@ -29,6 +29,17 @@ lint:
 ## build: a static binary in bin/
 build:
 	CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o $(BIN) ./cmd/connector
+
+## bench: connector vs direct calls vs a bare reverse proxy, each its own process
+## on loopback (docs/BENCHMARKS.md); BENCH_OUT=file.json also writes JSON
+bench:
+	CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o bin/connector ./cmd/connector
+	CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o bin/bench ./cmd/bench
+	bin/bench -connector bin/connector
+
+## bench-micro: the hot-path micro benchmarks, benchstat-friendly
+bench-micro:
+	$(GO) test -run '^$$' -bench . -benchmem -count=$${COUNT:-6} ./api/ ./modules/ ./manifest/ ./connection/profitwell/
 
 ## cover: per-package test coverage
 cover:

@@ -23,6 +23,7 @@ type config struct {
 	Sandbox             bool
 	SandboxToken        string
 	SandboxSeed         int64
+	SandboxRateLimit    bool
 	LogLevel            string
 	LogFormat           string
 	APIKeys             []string
@@ -84,6 +85,7 @@ func settings() []setting {
 			c.SandboxSeed = n
 			return nil
 		}},
+		{name: "sandbox-rate-limit", def: "true", usage: "enforce ProfitWell's rate limits in the emulator (false for benchmarks)", set: boolSetter(func(c *config) *bool { return &c.SandboxRateLimit })},
 		{name: "log-level", def: "info", usage: "debug, info, warn or error", set: oneOf([]string{"debug", "info", "warn", "error"}, func(c *config) *string { return &c.LogLevel })},
 		{name: "log-format", def: "json", usage: "json or console", set: oneOf([]string{"json", "console"}, func(c *config) *string { return &c.LogFormat })},
 		{name: "api-keys", serve: true, def: "", usage: "comma-separated engine API keys (Authorization: Bearer <key>); several allow rotation", set: func(c *config, v string) error {

@@ -179,6 +179,33 @@ func TestSandboxCommandServesTheEmulator(t *testing.T) {
 	require.NoError(t, stop())
 }
 
+// TestSandboxRateLimitSetting: the sandbox enforces ProfitWell's burst of 25
+// by default; --sandbox-rate-limit=false (benchmarks) lifts it.
+func TestSandboxRateLimitSetting(t *testing.T) {
+	client := &http.Client{Timeout: 5 * time.Second}
+	defer client.CloseIdleConnections()
+	statuses := func(addr string, n int) map[int]int {
+		got := map[int]int{}
+		for range n {
+			req, err := http.NewRequest(http.MethodGet, "http://"+addr+"/v2/api-status/", nil)
+			require.NoError(t, err)
+			req.Header.Set("Authorization", "sandbox-private-token")
+			resp, err := client.Do(req)
+			require.NoError(t, err)
+			resp.Body.Close()
+			got[resp.StatusCode]++
+		}
+		return got
+	}
+	addr, _, stop := startServe(t, []string{"sandbox", "--addr", "127.0.0.1:0", "--drain-delay", "0s"}, nil)
+	assert.Positive(t, statuses(addr, 40)[http.StatusTooManyRequests], "rate limited by default")
+	require.NoError(t, stop())
+
+	addr, _, stop = startServe(t, []string{"sandbox", "--addr", "127.0.0.1:0", "--drain-delay", "0s", "--sandbox-rate-limit=false"}, nil)
+	assert.Equal(t, map[int]int{http.StatusOK: 40}, statuses(addr, 40), "no limit with --sandbox-rate-limit=false")
+	require.NoError(t, stop())
+}
+
 func TestVersionAndHelp(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer

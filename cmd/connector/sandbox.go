@@ -21,7 +21,7 @@ func sandbox(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	logger := newLogger(c, stdout)
 	emu := profitwelltest.New(profitwelltest.Options{
-		Seed: c.SandboxSeed, Tokens: []string{c.SandboxToken}, RateLimit: true,
+		Seed: c.SandboxSeed, Tokens: []string{c.SandboxToken}, RateLimit: c.SandboxRateLimit,
 	})
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {

@@ -40,7 +40,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	baseURL := c.ProfitWellURL
 	if c.Sandbox {
 		emu, err := profitwelltest.Start(profitwelltest.Options{
-			Seed: c.SandboxSeed, Tokens: []string{c.SandboxToken}, RateLimit: true,
+			Seed: c.SandboxSeed, Tokens: []string{c.SandboxToken}, RateLimit: c.SandboxRateLimit,
 		})
 		if err != nil {
 			return fmt.Errorf("start the sandbox: %w", err)
