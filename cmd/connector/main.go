@@ -4,9 +4,12 @@
 //
 // Usage:
 //
-//	connector [serve] [flags]   run the HTTP server (default)
-//	connector sandbox [flags]   run the ProfitWell emulator alone
-//	connector version           print the version
+//	connector [serve] [flags]           run the HTTP server (default)
+//	connector sandbox [flags]           run the ProfitWell emulator alone
+//	connector manifest                  print the app manifest
+//	connector call MODULE key=value...  run one module in-process
+//	connector export make --out DIR     write the Make / Integrator app
+//	connector version                   print the version
 //
 // Every flag is also an environment variable CONNECTOR_<NAME>; see
 // `connector serve --help` and the README.
@@ -44,20 +47,6 @@ func exitCode(err error) int {
 	return 1
 }
 
-const usage = `connector: the ProfitWell connector for Make and Boost.space Integrator
-
-Usage:
-  connector [serve] [flags]   run the HTTP server (default); --sandbox uses the embedded emulator
-  connector sandbox [flags]   run the ProfitWell emulator alone
-  connector version           print the version
-
-Run "connector serve --help" or "connector sandbox --help" for the flags.
-Examples:
-  connector --sandbox --log-format=console
-  CONNECTOR_API_KEYS=$(openssl rand -hex 24) connector
-  connector sandbox --addr 127.0.0.1:8081
-`
-
 // run is the whole program, with its environment passed in so tests can run
 // it in-process.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -67,15 +56,30 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	switch cmd {
 	case "serve":
+		if wantsHelp(args) {
+			return configHelp(cmd, getenv, stderr)
+		}
 		return serve(ctx, args, getenv, stdout, stderr)
 	case "sandbox":
+		if wantsHelp(args) {
+			return configHelp(cmd, getenv, stderr)
+		}
 		return sandbox(ctx, args, getenv, stdout, stderr)
+	case "manifest":
+		return manifestCmd(args, stdout, stderr)
+	case "call":
+		return call(ctx, args, getenv, stdout, stderr)
+	case "export":
+		return exportCmd(args, getenv, stdout, stderr)
 	case "version":
+		if wantsHelp(args) {
+			_, _ = io.WriteString(stderr, "Usage: connector version\n\nPrints the connector's version.\n\nExample:\n  connector version\n")
+			return flag.ErrHelp
+		}
 		_, err := fmt.Fprintln(stdout, modules.Version)
 		return err
 	case "help":
-		_, err := io.WriteString(stdout, usage)
-		return err
+		return help(args, stdout)
 	}
 	_, _ = io.WriteString(stderr, usage)
 	return fmt.Errorf("unknown command %q", cmd)
