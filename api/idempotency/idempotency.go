@@ -98,6 +98,18 @@ func Do(ctx context.Context, s Store, key, fingerprint string, o Options, run fu
 			return Record{}, Executed, err
 		}
 		if locked {
+			// The first holder may have finished between our Get and Lock:
+			// its record and the release of its lock are stored together.
+			if rec, err := s.Get(ctx, key); err != nil || rec != nil {
+				_ = s.Unlock(context.WithoutCancel(ctx), key)
+				if err != nil {
+					return Record{}, Executed, err
+				}
+				if rec.Fingerprint != fingerprint {
+					return Record{}, Replayed, ErrMismatch
+				}
+				return *rec, Replayed, nil
+			}
 			out := run()
 			out.Fingerprint = fingerprint
 			// The answer is sent even if storing it fails; the failure

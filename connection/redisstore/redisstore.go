@@ -1,0 +1,166 @@
+// Package redisstore shares the connector's per-replica state through Redis,
+// so several replicas behind a load balancer behave as one: per-token pacing
+// of ProfitWell calls (a GCRA limiter, go-redis/redis_rate), idempotency
+// records and locks, and the replay guard of signed engine requests.
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/go-redis/redis_rate/v10"
+	"github.com/redis/go-redis/v9"
+	"github.com/rs/zerolog"
+
+	"github.com/profitwell-connector/connector/api/idempotency"
+	"github.com/profitwell-connector/connector/connection/profitwell"
+)
+
+// Store is a Redis connection with the connector's key layout.
+type Store struct {
+	rdb    *redis.Client
+	prefix string
+	log    zerolog.Logger
+}
+
+// Open connects to the Redis at url (redis://[:password@]host:port/db, or
+// rediss:// for TLS) and checks it answers within ctx.
+func Open(ctx context.Context, url, prefix string, log zerolog.Logger) (*Store, error) {
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("redis url: %w", err)
+	}
+	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = 2*time.Second, time.Second, time.Second
+	rdb := redis.NewClient(opts)
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		_ = rdb.Close()
+		return nil, fmt.Errorf("redis ping: %w", err)
+	}
+	if prefix == "" {
+		prefix = "connector:"
+	}
+	return &Store{rdb: rdb, prefix: prefix, log: log}, nil
+}
+
+// Close closes the connection pool.
+func (s *Store) Close() error { return s.rdb.Close() }
+
+// Pacer returns a profitwell.Pacer shared by every replica using this Redis:
+// burst requests at once, then rate per second, per token. When Redis cannot
+// be reached the replica paces with its own in-process limiter (same rate)
+// rather than stopping, and logs it.
+func (s *Store) Pacer(rate float64, burst int) profitwell.Pacer {
+	period := time.Duration(float64(burst) / rate * float64(time.Second))
+	return &pacer{
+		store:    s,
+		limiter:  redis_rate.NewLimiter(s.rdb),
+		limit:    redis_rate.Limit{Rate: burst, Burst: burst, Period: period},
+		fallback: profitwell.NewLocalPacer(rate, burst),
+	}
+}
+
+type pacer struct {
+	store    *Store
+	limiter  *redis_rate.Limiter
+	limit    redis_rate.Limit
+	fallback profitwell.Pacer
+}
+
+// Wait implements profitwell.Pacer.
+func (p *pacer) Wait(ctx context.Context, key string) (time.Duration, error) {
+	var waited time.Duration
+	for {
+		res, err := p.limiter.Allow(ctx, p.store.prefix+"pace:"+key, p.limit)
+		if err != nil {
+			if ctx.Err() != nil {
+				return waited, ctx.Err()
+			}
+			p.store.log.Warn().Err(err).Msg("redis pacing unavailable; pacing in this replica only")
+			d, ferr := p.fallback.Wait(ctx, key)
+			return waited + d, ferr
+		}
+		if res.Allowed > 0 {
+			return waited, nil
+		}
+		wait := res.RetryAfter
+		if dl, ok := ctx.Deadline(); ok && time.Now().Add(wait).After(dl) {
+			return waited, &profitwell.PaceError{Wait: wait}
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+			waited += wait
+		case <-ctx.Done():
+			t.Stop()
+			return waited, ctx.Err()
+		}
+	}
+}
+
+// Idempotency returns the shared idempotency store.
+func (s *Store) Idempotency() idempotency.Store { return idemStore{s} }
+
+type idemStore struct{ s *Store }
+
+func (i idemStore) recordKey(key string) string { return i.s.prefix + "idem:" + key }
+func (i idemStore) lockKey(key string) string   { return i.s.prefix + "idem-lock:" + key }
+
+// Get implements idempotency.Store.
+func (i idemStore) Get(ctx context.Context, key string) (*idempotency.Record, error) {
+	b, err := i.s.rdb.Get(ctx, i.recordKey(key)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var rec idempotency.Record
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return nil, fmt.Errorf("idempotency record %s: %w", key, err)
+	}
+	return &rec, nil
+}
+
+// Lock implements idempotency.Store.
+func (i idemStore) Lock(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	return i.s.rdb.SetNX(ctx, i.lockKey(key), 1, ttl).Result()
+}
+
+// Put implements idempotency.Store.
+func (i idemStore) Put(ctx context.Context, key string, rec idempotency.Record, retention time.Duration) error {
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	_, err = i.s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, i.recordKey(key), b, retention)
+		p.Del(ctx, i.lockKey(key))
+		return nil
+	})
+	return err
+}
+
+// Unlock implements idempotency.Store.
+func (i idemStore) Unlock(ctx context.Context, key string) error {
+	return i.s.rdb.Del(ctx, i.lockKey(key)).Err()
+}
+
+// ReplayGuard returns the shared guard against replayed signed requests.
+func (s *Store) ReplayGuard() Replays { return Replays{s} }
+
+// Replays is the shared replay guard of signed requests.
+type Replays struct{ s *Store }
+
+// First implements api.ReplayGuard: SET NX with an expiry at until.
+func (g Replays) First(id string, until time.Time) (bool, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	ttl := time.Until(until)
+	if ttl <= 0 {
+		return true, nil
+	}
+	return g.s.rdb.SetNX(ctx, g.s.prefix+"replay:"+id, 1, ttl).Result()
+}
