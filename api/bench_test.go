@@ -1,0 +1,220 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/profitwell-connector/connector/connection"
+	"github.com/profitwell-connector/connector/connection/profitwell"
+	"github.com/profitwell-connector/connector/connection/profitwell/profitwelltest"
+	"github.com/profitwell-connector/connector/manifest"
+	"github.com/profitwell-connector/connector/modules"
+)
+
+// Micro benchmarks of the execute path (make bench-micro; compare runs with
+// benchstat). docs/BENCHMARKS.md tells how they relate to `make bench`.
+
+// discardWriter is a ResponseWriter that keeps nothing but the size, so the
+// benchmarks measure the connector, not a recorder's copying.
+type discardWriter struct {
+	h      http.Header
+	status int
+	n      int
+}
+
+func (d *discardWriter) Header() http.Header         { return d.h }
+func (d *discardWriter) Write(b []byte) (int, error) { d.n += len(b); return len(b), nil }
+func (d *discardWriter) WriteHeader(code int)        { d.status = code }
+
+func (d *discardWriter) reset() {
+	clear(d.h)
+	d.status, d.n = 0, 0
+}
+
+var benchRequests = map[string]string{
+	"small": `{"connection":{"privateToken":"sandbox-private-token"},"parameters":{"planId":"pro-monthly"},` +
+		`"execution":{"id":"run-1","cycle":1,"timeoutMs":40000}}`,
+	"list": `{"connection":{"privateToken":"sandbox-private-token"},"parameters":{"email":"jane@example.com",` +
+		`"updatedFrom":"2025-01-01T00:00:00Z","direction":"DESC","limit":"250"},"cursor":"",` +
+		`"execution":{"id":"run-1","cycle":1,"timeoutMs":40000}}`,
+}
+
+var benchModules = map[string]string{"small": "getPlan", "list": "listCustomers"}
+
+// BenchmarkExecuteDecodeValidate is the CPU an execution spends before its
+// first upstream call: the strict envelope decode, the token and
+// manifest.Validate of the parameters (defaults, conversions, rules).
+func BenchmarkExecuteDecodeValidate(b *testing.B) {
+	reg, err := modules.Default(modules.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, name := range []string{"small", "list"} {
+		b.Run(name, func(b *testing.B) {
+			body := []byte(benchRequests[name])
+			spec, ok := reg.Spec(benchModules[name])
+			if !ok {
+				b.Fatal("no module")
+			}
+			b.ReportAllocs()
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				var req executeRequest
+				if err := decodeJSON(body, &req); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := connection.Token(req.Connection); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := manifest.Validate(spec.Inputs(), req.Parameters); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// customerBundles are n customers as the listCustomers module returns them.
+func customerBundles(b *testing.B, n int) []any {
+	b.Helper()
+	emu := profitwelltest.New(profitwelltest.Options{Seed: 7, Customers: max(n, 1000)})
+	var rows []profitwell.Customer
+	for page := 1; len(rows) < n; page++ {
+		r := httptest.NewRequest(http.MethodGet, fmt.Sprintf("/v2/customers/?per_page=250&page=%d", page), nil)
+		r.Header.Set("Authorization", profitwelltest.DefaultToken)
+		w := httptest.NewRecorder()
+		emu.ServeHTTP(w, r)
+		var got []profitwell.Customer
+		if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil || len(got) == 0 {
+			b.Fatalf("emulator page %d: %v", page, err)
+		}
+		rows = append(rows, got...)
+	}
+	out := make([]any, n)
+	for i := range out {
+		out[i] = rows[i]
+	}
+	return out
+}
+
+// BenchmarkWriteBundles encodes an execute answer of 10, 250 and 1000
+// customer bundles into a discarding ResponseWriter.
+func BenchmarkWriteBundles(b *testing.B) {
+	for _, n := range []int{10, 250, 1000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			res := executeResponse{Bundles: customerBundles(b, n), Meta: executeMeta{
+				Module: "listCustomers", Returned: n, HasMore: true, NextCursor: strings.Repeat("c", 120), UpstreamRequests: 4,
+			}}
+			w := &discardWriter{h: http.Header{}}
+			writeJSON(w, http.StatusOK, res)
+			b.SetBytes(int64(w.n))
+			b.ReportAllocs()
+			for b.Loop() {
+				w.reset()
+				writeJSON(w, http.StatusOK, res)
+			}
+		})
+	}
+}
+
+// cachingUpstream serves the emulator's answers, each computed once, so a
+// benchmark's allocations are the connector's, not the emulator's.
+type cachingUpstream struct {
+	emu   *profitwelltest.Emulator
+	mu    sync.Mutex
+	cache map[string][]byte
+}
+
+func (u *cachingUpstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	key := r.URL.RequestURI()
+	u.mu.Lock()
+	body, ok := u.cache[key]
+	u.mu.Unlock()
+	if !ok {
+		rec := httptest.NewRecorder()
+		u.emu.ServeHTTP(rec, r)
+		if rec.Code != http.StatusOK {
+			w.WriteHeader(rec.Code)
+			_, _ = w.Write(rec.Body.Bytes())
+			return
+		}
+		body = rec.Body.Bytes()
+		u.mu.Lock()
+		u.cache[key] = body
+		u.mu.Unlock()
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(body)
+}
+
+// BenchmarkExecute runs whole executions through the server's handler
+// (routing, middleware, decode, validation, module, client over loopback,
+// encoding) against a caching emulator. heap/resp is the Go heap allocated
+// per execution over the size of the answer it writes.
+func BenchmarkExecute(b *testing.B) {
+	up := httptest.NewServer(&cachingUpstream{
+		emu:   profitwelltest.New(profitwelltest.Options{Seed: 7, Customers: 1000}),
+		cache: map[string][]byte{},
+	})
+	defer up.Close()
+	client, err := profitwell.New(profitwell.Config{BaseURL: up.URL, Rate: 1e9, Burst: 1 << 30})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer client.Close()
+	reg, err := modules.Default(modules.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv, err := NewServer(Deps{Registry: reg, Client: client, Manifest: modules.Document(reg),
+		Logger: zerolog.Nop(), DefaultTimeout: 10 * time.Second})
+	if err != nil {
+		b.Fatal(err)
+	}
+	planID := "pro"
+	for _, c := range []struct{ name, module, params string }{
+		{"getPlan", "getPlan", `{"planId":"` + planID + `"}`},
+		{"listPlans10", "listPlans", `{"limit":10}`},
+		{"listCustomers250", "listCustomers", `{"limit":250}`},
+		{"listCustomers1000", "listCustomers", `{"limit":1000}`},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			body := []byte(`{"connection":{"privateToken":"` + testToken + `"},"parameters":` + c.params + `}`)
+			w := &discardWriter{h: http.Header{}}
+			exec := func() {
+				w.reset()
+				r := httptest.NewRequestWithContext(context.Background(), http.MethodPost,
+					"/v1/modules/"+c.module+"/execute", bytes.NewReader(body))
+				r.Header.Set("Content-Type", "application/json")
+				srv.ServeHTTP(w, r)
+				if w.status != http.StatusOK {
+					b.Fatalf("status %d", w.status)
+				}
+			}
+			exec()
+			var m0, m1 runtime.MemStats
+			runtime.ReadMemStats(&m0)
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				exec()
+				n++
+			}
+			runtime.ReadMemStats(&m1)
+			heap := float64(m1.TotalAlloc-m0.TotalAlloc) / float64(n)
+			b.ReportMetric(float64(w.n), "resp-B")
+			b.ReportMetric(heap/float64(w.n), "heap/resp")
+		})
+	}
+}
