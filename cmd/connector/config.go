@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/profitwell-connector/connector/api"
 	"github.com/profitwell-connector/connector/connection/profitwell/profitwelltest"
 	"github.com/profitwell-connector/connector/manifest"
 )
@@ -28,6 +29,9 @@ type config struct {
 	LogFormat           string
 	APIKeys             []string
 	InsecureNoAuth      bool
+	SigningSecrets      []string
+	RedisURL            string
+	IdempotencyTTL      time.Duration
 	ExecutionTimeout    time.Duration
 	MaxExecutionTimeout time.Duration
 	LimitCap            int
@@ -101,6 +105,29 @@ func settings() []setting {
 			}
 			return nil
 		}},
+		{name: "signing-secrets", serve: true, def: "", usage: "Standard Webhooks secrets (whsec_<base64>, comma-separated for rotation); when set, every engine request must be signed", set: func(c *config, v string) error {
+			c.SigningSecrets = nil
+			for _, sec := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' }) {
+				c.SigningSecrets = append(c.SigningSecrets, sec)
+			}
+			if len(c.SigningSecrets) > 0 {
+				if _, err := api.NewVerifier(c.SigningSecrets, nil, nil); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+		{name: "redis-url", serve: true, def: "", usage: "Redis (redis://host:port/db) shared by replicas for per-token pacing, idempotency records and the replay guard; empty keeps them in memory", set: func(c *config, v string) error {
+			if v != "" {
+				u, err := url.Parse(v)
+				if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+					return errors.New("must be a redis:// or rediss:// URL with a host")
+				}
+			}
+			c.RedisURL = v
+			return nil
+		}},
+		{name: "idempotency-retention", serve: true, def: "24h", usage: "how long the answer of a write sent with an Idempotency-Key is replayed", set: durationSetter(func(c *config) *time.Duration { return &c.IdempotencyTTL })},
 		{name: "insecure-no-auth", serve: true, def: "false", usage: "serve without engine API keys (development only)", set: boolSetter(func(c *config) *bool { return &c.InsecureNoAuth })},
 		{name: "execution-timeout", serve: true, def: "25s", usage: "execution deadline when the engine sends none", set: durationSetter(func(c *config) *time.Duration { return &c.ExecutionTimeout })},
 		{name: "max-execution-timeout", serve: true, def: "40s", usage: "largest deadline an engine may ask for (execution.timeoutMs)", set: durationSetter(func(c *config) *time.Duration { return &c.MaxExecutionTimeout })},
@@ -209,8 +236,8 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	if !sandboxCmd && c.ExecutionTimeout < 100*time.Millisecond {
 		errs = append(errs, errors.New("--execution-timeout must be at least 100ms"))
 	}
-	if !sandboxCmd && !c.Sandbox && len(c.APIKeys) == 0 && !c.InsecureNoAuth {
-		errs = append(errs, fmt.Errorf("no engine API keys: set %s (or --api-keys), or start with --sandbox or --insecure-no-auth for development", envName("api-keys")))
+	if !sandboxCmd && !c.Sandbox && len(c.APIKeys) == 0 && len(c.SigningSecrets) == 0 && !c.InsecureNoAuth {
+		errs = append(errs, fmt.Errorf("no engine authentication: set %s (or --api-keys) and/or %s, or start with --sandbox or --insecure-no-auth for development", envName("api-keys"), envName("signing-secrets")))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("invalid configuration:\n%w", err)

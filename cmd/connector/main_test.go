@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"os"
 	"io"
 	"net/http"
 	"strings"
@@ -15,9 +17,30 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/profitwell-connector/connector/connection/redisstore/redistest"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// TestMain runs the tests, or, when a test starts this binary with
+// asBinaryEnv set, the connector itself (so tests can signal a real process).
+func TestMain(m *testing.M) {
+	if os.Getenv(asBinaryEnv) == "1" {
+		main()
+		return
+	}
+	code := m.Run()
+	redistest.Stop()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// asBinaryEnv makes the test binary behave as the connector.
+const asBinaryEnv = "CONNECTOR_TEST_RUN_AS_BINARY"
 
 // logSink collects JSON log lines and finds fields in them.
 type logSink struct {

@@ -16,8 +16,10 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/profitwell-connector/connector/api"
+	"github.com/profitwell-connector/connector/api/idempotency"
 	"github.com/profitwell-connector/connector/connection/profitwell"
 	"github.com/profitwell-connector/connector/connection/profitwell/profitwelltest"
+	"github.com/profitwell-connector/connector/connection/redisstore"
 	"github.com/profitwell-connector/connector/modules"
 )
 
@@ -49,11 +51,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		baseURL = emu.URL
 	}
 
+	shared, err := openShared(ctx, c, logger)
+	if err != nil {
+		return err
+	}
+	if shared.close != nil {
+		defer shared.close()
+	}
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	client, err := profitwell.New(profitwell.Config{
 		BaseURL: baseURL, Registerer: reg, Logger: logger,
-		Rate: c.UpstreamRate, Burst: c.UpstreamBurst,
+		Rate: c.UpstreamRate, Burst: c.UpstreamBurst, Pacer: shared.pacer,
 	})
 	if err != nil {
 		return fmt.Errorf("profitwell client: %w", err)
@@ -66,7 +76,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	ready := &atomic.Bool{}
 	handler, err := api.NewServer(api.Deps{
 		Registry: registry, Client: client, Manifest: modules.Document(registry),
-		Logger: logger, Registerer: reg, Gatherer: reg, APIKeys: c.APIKeys,
+		Logger: logger, Registerer: reg, Gatherer: reg, APIKeys: c.APIKeys, Verifier: shared.verifier,
+		Idempotency: shared.idempotency, IdempotencyRetention: c.IdempotencyTTL,
 		DefaultTimeout: c.ExecutionTimeout, MaxTimeout: c.MaxExecutionTimeout, Ready: ready,
 	})
 	if err != nil {
@@ -162,4 +173,40 @@ func trimNewline(p []byte) []byte {
 		p = p[:len(p)-1]
 	}
 	return p
+}
+
+// sharedState is what replicas share through Redis when it is configured,
+// and the signature verifier.
+type sharedState struct {
+	pacer       profitwell.Pacer
+	idempotency idempotency.Store
+	verifier    *api.Verifier
+	close       func()
+}
+
+// openShared connects Redis when configured (refusing to start if it does
+// not answer) and builds the signature verifier.
+func openShared(ctx context.Context, c *config, logger zerolog.Logger) (sharedState, error) {
+	var st sharedState
+	var guard api.ReplayGuard
+	if c.RedisURL != "" {
+		pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		store, err := redisstore.Open(pingCtx, c.RedisURL, "connector:", logger)
+		if err != nil {
+			return st, fmt.Errorf("%s: %w", envName("redis-url"), err)
+		}
+		st.pacer = store.Pacer(c.UpstreamRate, c.UpstreamBurst)
+		st.idempotency = store.Idempotency()
+		guard = store.ReplayGuard()
+		st.close = func() { _ = store.Close() }
+	}
+	if len(c.SigningSecrets) > 0 {
+		v, err := api.NewVerifier(c.SigningSecrets, guard, nil)
+		if err != nil {
+			return st, fmt.Errorf("%s: %w", envName("signing-secrets"), err)
+		}
+		st.verifier = v
+	}
+	return st, nil
 }

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/profitwell-connector/connector/connection/profitwell/profitwelltest"
+	"github.com/profitwell-connector/connector/connection/redisstore/redistest"
+)
+
+// TestReplicasShareRedis runs two connector replicas against one ProfitWell
+// and one Redis, as behind a load balancer: an idempotency key sent to both
+// runs once, and a token's request budget is shared, not doubled.
+func TestReplicasShareRedis(t *testing.T) {
+	redisURL := redistest.URL(t)
+	emu := profitwelltest.NewTestServer(t, profitwelltest.Options{Seed: 11})
+	emu.Emulator.InjectFault(profitwelltest.Fault{Kind: profitwelltest.FaultLatency, Method: http.MethodPost, Latency: 200 * time.Millisecond, Times: -1})
+	args := []string{"--addr", "127.0.0.1:0", "--insecure-no-auth", "--drain-delay", "0s", "--profitwell-url", emu.URL,
+		"--redis-url", redisURL, "--upstream-rate", "0.2", "--upstream-burst", "4", "--execution-timeout", "400ms"}
+	a, _, stopA := startServe(t, args, nil)
+	b, _, stopB := startServe(t, args, nil)
+	client := &http.Client{Timeout: 10 * time.Second}
+	defer client.CloseIdleConnections()
+	post := func(addr, module, params, key string) int {
+		req, err := http.NewRequest(http.MethodPost, "http://"+addr+"/v1/modules/"+module+"/execute",
+			strings.NewReader(`{"connection":{"privateToken":"`+profitwelltest.DefaultToken+`"},"parameters":`+params+`}`))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		if key != "" {
+			req.Header.Set("Idempotency-Key", key)
+		}
+		resp, err := client.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+
+	// The same key on both replicas at once: one upstream create.
+	var wg sync.WaitGroup
+	statuses := make([]int, 4)
+	for i := range statuses {
+		addr := a
+		if i%2 == 1 {
+			addr = b
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses[i] = post(addr, "createPlan", `{"planId":"replicated","name":"Replicated"}`, "replica-key")
+		}()
+	}
+	wg.Wait()
+	assert.Equal(t, []int{200, 200, 200, 200}, statuses)
+	creates := 0
+	for _, r := range emu.Emulator.Requests() {
+		if r.Method == http.MethodPost && r.Path == "/v2/plans/" {
+			creates++
+		}
+	}
+	assert.Equal(t, 1, creates, "one upstream call across both replicas")
+
+	// The token's burst of 4 is shared: the create took one slot, three
+	// reads take the rest, and then neither replica has a slot before the
+	// deadline (each alone would still have some).
+	for _, addr := range []string{a, b, a} {
+		assert.Equal(t, http.StatusOK, post(addr, "listPlans", `{"limit":1}`, ""))
+	}
+	assert.Equal(t, http.StatusTooManyRequests, post(b, "listPlans", `{"limit":1}`, ""))
+	assert.Equal(t, http.StatusTooManyRequests, post(a, "listPlans", `{"limit":1}`, ""))
+
+	require.NoError(t, stopA())
+	require.NoError(t, stopB())
+}
