@@ -8,16 +8,23 @@ VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 
 BUILD_FLAGS := -trimpath -ldflags '-s -w'
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: run test lint build cover golden docs clean bench bench-micro
+.PHONY: run test test-deps lint build cover golden docs clean bench bench-micro
 
 ## run: serve on :8080 against the embedded ProfitWell sandbox (no account needed)
 run:
 	$(GO) run ./cmd/connector --sandbox --log-format=console --drain-delay=1s
 
 ## test: vet, then every test with the race detector
-test:
+test: test-deps
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+
+## test-deps: Debian packages the tests use (redis-server for the tests of
+## replicas sharing Redis), installed when missing and running as root
+test-deps:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; \
+	  else echo "the tests need redis-server: sudo apt-get install redis-server"; exit 1; fi; }
 
 ## lint: formatting, vet and staticcheck
 lint:
