@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -85,30 +84,34 @@ func BenchmarkExecuteDecodeValidate(b *testing.B) {
 	}
 }
 
-// customerBundles are n customers as the listCustomers module returns them.
+// customerBundles are n customers as the listCustomers module returns them:
+// rows of emulator pages, passed through.
 func customerBundles(b *testing.B, n int) []any {
 	b.Helper()
-	emu := profitwelltest.New(profitwelltest.Options{Seed: 7, Customers: max(n, 1000)})
-	var rows []profitwell.Customer
+	up := httptest.NewServer(profitwelltest.New(profitwelltest.Options{Seed: 7, Customers: max(n, 1000)}))
+	defer up.Close()
+	client, err := profitwell.New(profitwell.Config{BaseURL: up.URL, Rate: 1e9, Burst: 1 << 30})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer client.Close()
+	session := client.Session(profitwell.NewToken(profitwelltest.DefaultToken))
+	var rows []profitwell.CustomerRow
 	for page := 1; len(rows) < n; page++ {
-		r := httptest.NewRequest(http.MethodGet, fmt.Sprintf("/v2/customers/?per_page=250&page=%d", page), nil)
-		r.Header.Set("Authorization", profitwelltest.DefaultToken)
-		w := httptest.NewRecorder()
-		emu.ServeHTTP(w, r)
-		var got []profitwell.Customer
-		if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil || len(got) == 0 {
+		got, err := session.ListCustomerRows(context.Background(), profitwell.CustomerQuery{Page: page, PerPage: 250})
+		if err != nil || len(got) == 0 {
 			b.Fatalf("emulator page %d: %v", page, err)
 		}
 		rows = append(rows, got...)
 	}
 	out := make([]any, n)
 	for i := range out {
-		out[i] = rows[i]
+		out[i] = &rows[i]
 	}
 	return out
 }
 
-// BenchmarkWriteBundles encodes an execute answer of 10, 250 and 1000
+// BenchmarkWriteBundles writes an execute answer of 10, 250 and 1000
 // customer bundles into a discarding ResponseWriter.
 func BenchmarkWriteBundles(b *testing.B) {
 	for _, n := range []int{10, 250, 1000} {
@@ -117,12 +120,12 @@ func BenchmarkWriteBundles(b *testing.B) {
 				Module: "listCustomers", Returned: n, HasMore: true, NextCursor: strings.Repeat("c", 120), UpstreamRequests: 4,
 			}}
 			w := &discardWriter{h: http.Header{}}
-			writeJSON(w, http.StatusOK, res)
+			writeExecute(w, res)
 			b.SetBytes(int64(w.n))
 			b.ReportAllocs()
 			for b.Loop() {
 				w.reset()
-				writeJSON(w, http.StatusOK, res)
+				writeExecute(w, res)
 			}
 		})
 	}

@@ -132,7 +132,7 @@ func (s *Server) runExecution(w http.ResponseWriter, r *http.Request, module str
 	s.metrics.bundles.WithLabelValues(module).Add(float64(len(bundles)))
 	s.finishExecution(w, r, module, start, nil)
 	log.Debug().Int("bundles", len(bundles)).Int("upstream_requests", session.Requests()).Msg("module executed")
-	writeJSON(w, http.StatusOK, executeResponse{
+	writeExecute(w, executeResponse{
 		Bundles: bundles,
 		Meta: executeMeta{
 			Module: module, Returned: len(bundles), HasMore: out.HasMore,

@@ -42,15 +42,11 @@ type customersQuery struct {
 	window int // ProfitWell's reachable rows; tests lower it
 }
 
-func customerKey(c *profitwell.Customer) string {
-	updated := ""
-	if c.UpdatedOn != nil {
-		updated = *c.UpdatedOn
-	}
-	return c.CustomerID + "@" + updated
+func customerKey(c *profitwell.CustomerRow) string {
+	return c.CustomerID + "@" + c.UpdatedOn
 }
 
-func customerSecond(c *profitwell.Customer) int64 {
+func customerSecond(c *profitwell.CustomerRow) int64 {
 	t, err := c.UpdatedTime()
 	if err != nil {
 		return 0
@@ -72,7 +68,7 @@ func decodeCustomersPos(at json.RawMessage) (customersPos, error) {
 // customersPage is one upstream page of customers and what is needed to
 // write the position after any prefix of it.
 type customersPage struct {
-	rows          []profitwell.Customer // skipped rows removed
+	rows          []profitwell.CustomerRow // skipped rows removed
 	done          bool                  // ProfitWell has no more rows
 	base          customersPos          // the window used and the anchor before these rows
 	page, perPage int
@@ -85,14 +81,21 @@ func (cp *customersPage) after(n int) customersPos {
 		// Page numbering stays valid only when the whole page was used.
 		next.Page, next.PerPage = cp.page+1, cp.perPage
 	}
-	for i := range cp.rows[:n] {
-		sec := customerSecond(&cp.rows[i])
-		if next.Sec == nil || *next.Sec != sec {
-			next.Sec, next.Seen = &sec, next.Seen[:0]
-		}
-		if len(next.Seen) < maxSeen {
-			next.Seen = append(next.Seen, customerKey(&cp.rows[i]))
-		}
+	if n == 0 {
+		return next
+	}
+	// Only the last run of rows updated in the same second is remembered:
+	// find where it starts, without reading the rows before it.
+	sec := customerSecond(&cp.rows[n-1])
+	run := n - 1
+	for run > 0 && customerSecond(&cp.rows[run-1]) == sec {
+		run--
+	}
+	if run > 0 || next.Sec == nil || *next.Sec != sec {
+		next.Sec, next.Seen = &sec, next.Seen[:0]
+	}
+	for i := run; i < n && len(next.Seen) < maxSeen; i++ {
+		next.Seen = append(next.Seen, customerKey(&cp.rows[i]))
 	}
 	return next
 }
@@ -140,7 +143,7 @@ func fetchCustomers(ctx context.Context, s *profitwell.Session, q customersQuery
 	if cp.base.To > 0 {
 		query.EndDate = time.Unix(cp.base.To, 0)
 	}
-	rows, err := s.ListCustomers(ctx, query)
+	rows, err := s.ListCustomerRows(ctx, query)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +173,7 @@ func customersListPage(ctx context.Context, s *profitwell.Session, q customersQu
 	}
 	items := make([]any, n)
 	for i := range cp.rows[:n] {
-		items[i] = cp.rows[i]
+		items[i] = &cp.rows[i] // passed through as its JSON, without a copy
 	}
 	return Page{Items: items, Next: at, Done: cp.done && n == len(cp.rows)}, nil
 }

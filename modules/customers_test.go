@@ -19,9 +19,16 @@ func customersOf(t *testing.T, out Output) []profitwell.Customer {
 	t.Helper()
 	cs := make([]profitwell.Customer, len(out.Bundles))
 	for i, b := range out.Bundles {
-		c, ok := b.(profitwell.Customer)
-		require.True(t, ok, "bundle %d is %T", i, b)
-		cs[i] = c
+		switch c := b.(type) {
+		case profitwell.Customer: // getCustomer
+			cs[i] = c
+		case *profitwell.CustomerRow: // listings pass rows through
+			var err error
+			cs[i], err = c.Customer()
+			require.NoError(t, err)
+		default:
+			t.Fatalf("bundle %d is %T", i, b)
+		}
 	}
 	return cs
 }
@@ -29,7 +36,11 @@ func customersOf(t *testing.T, out Output) []profitwell.Customer {
 func ids(cs []profitwell.Customer) []string {
 	out := make([]string, len(cs))
 	for i, c := range cs {
-		out[i] = customerKey(&c)
+		updated := ""
+		if c.UpdatedOn != nil {
+			updated = *c.UpdatedOn
+		}
+		out[i] = c.CustomerID + "@" + updated
 	}
 	return out
 }

@@ -54,8 +54,12 @@ var rpcSearchCustomers = &RPC{
 			}
 			used := len(cp.rows)
 			for i := range cp.rows {
-				if q.Email != "" || customerMatches(&cp.rows[i], needle) {
-					opts = append(opts, manifest.Option{Label: customerLabel(&cp.rows[i]), Value: cp.rows[i].CustomerID})
+				c, err := cp.rows[i].Customer()
+				if err != nil {
+					return RPCResult{}, err
+				}
+				if q.Email != "" || customerMatches(&c, needle) {
+					opts = append(opts, manifest.Option{Label: customerLabel(&c), Value: c.CustomerID})
 					if len(opts) == searchOptions {
 						used = i + 1
 						break
