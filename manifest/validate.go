@@ -132,16 +132,23 @@ func hasField(fields []Field, name string) bool {
 	return false
 }
 
-// safeName keeps unknown parameter names printable and short in messages.
+// safeName keeps unknown parameter names printable and short in messages,
+// and never empty, so every problem names something.
 func safeName(k string) string {
+	if k == "" {
+		return "(empty name)"
+	}
 	k = strings.Map(func(r rune) rune {
 		if unicode.IsPrint(r) {
 			return r
 		}
 		return -1
 	}, k)
-	if len(k) > 64 {
-		k = k[:64] + "…"
+	if k == "" {
+		return "(unprintable name)"
+	}
+	if r := []rune(k); len(r) > 64 {
+		k = string(r[:64]) + "…"
 	}
 	return k
 }

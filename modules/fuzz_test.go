@@ -1,0 +1,202 @@
+package modules
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/profitwell-connector/connector/manifest"
+)
+
+type fuzzListParams struct {
+	Query string `param:"query"`
+	Limit int    `param:"limit"`
+}
+
+func fuzzListSpec(name string) manifest.ModuleSpec {
+	return manifest.ModuleSpec{
+		Name: name, Label: name, Description: "Offline list for fuzzing.", Group: "Test", Kind: manifest.KindSearch,
+		Annotations: manifest.Annotations{ReadOnly: true},
+		Expect: []manifest.Field{
+			{Name: "query", Label: "Query", Help: "h", Type: manifest.TypeText},
+			manifest.LimitField("things"),
+		},
+		Interface: []manifest.Field{{Name: "id", Label: "ID", Type: manifest.TypeText}},
+		Samples:   map[string]any{"id": "x"},
+	}
+}
+
+// fuzzRegistry holds two offline lists: one that comes in one piece (the
+// runner continues it by offset) and one paged by a position of its own.
+func fuzzRegistry(tb testing.TB) *Registry {
+	tb.Helper()
+	all := &List[fuzzListParams]{
+		Def: fuzzListSpec("fuzzAll"),
+		All: func(_ context.Context, _ Env, p fuzzListParams) ([]any, error) {
+			out := make([]any, 23)
+			for i := range out {
+				out[i] = fmt.Sprintf("%s-%d", p.Query, i)
+			}
+			return out, nil
+		},
+	}
+	paged := &List[fuzzListParams]{
+		Def:         fuzzListSpec("fuzzPaged"),
+		MaxPageSize: 4,
+		Page: func(_ context.Context, _ Env, p fuzzListParams, req PageRequest) (Page, error) {
+			var pos struct {
+				N int `json:"n"`
+			}
+			if req.At != nil {
+				if err := json.Unmarshal(req.At, &pos); err != nil || pos.N < 0 || pos.N > 30 {
+					return Page{}, errors.Join(ErrBadCursor, manifest.Invalid("cursor", "is malformed"))
+				}
+			}
+			n := min(req.Size, 30-pos.N)
+			items := make([]any, n)
+			for i := range items {
+				items[i] = fmt.Sprintf("%s-%d", p.Query, pos.N+i)
+			}
+			next, _ := json.Marshal(map[string]int{"n": pos.N + n})
+			return Page{Items: items, Next: next, Done: pos.N+n >= 30}, nil
+		},
+	}
+	reg, err := NewRegistry(Options{}, []Module{all, paged}, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return reg
+}
+
+// fuzzQuery is one query of the offline lists.
+type fuzzQuery struct {
+	module, token, text string
+}
+
+func (q fuzzQuery) fingerprint() string {
+	return fingerprint(q.module, q.token, manifest.Values{"query": q.text, "limit": int64(5)})
+}
+
+func (q fuzzQuery) execute(reg *Registry, cursor string, limit int) (Output, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return reg.Execute(ctx, Env{Log: zerolog.Nop(), Now: time.Now}, Request{
+		Module: q.module, TokenHash: q.token, Cursor: cursor,
+		Parameters: map[string]any{"query": q.text, "limit": limit},
+	})
+}
+
+// isCursorError reports whether err is a DataError on the field "cursor"
+// alone.
+func isCursorError(err error) bool {
+	var verr *manifest.ValidationError
+	if !errors.As(err, &verr) || len(verr.Problems) == 0 {
+		return false
+	}
+	for _, p := range verr.Problems {
+		if p.Name != "cursor" {
+			return false
+		}
+	}
+	return true
+}
+
+// FuzzCursor sends arbitrary cursors to decodeCursor and, through
+// Registry.Execute, to two offline lists. A cursor is refused with a
+// DataError on "cursor", or accepted because it is a position of exactly
+// this module and query, in which case it round-trips; no cursor ever
+// works for another module, connection or set of parameters; nothing
+// panics. Seeds: testdata/fuzz/FuzzCursor, plus real cursors made here.
+func FuzzCursor(f *testing.F) {
+	reg := fuzzRegistry(f)
+	queries := []fuzzQuery{
+		{"fuzzAll", "tokenhash-a", "a"}, {"fuzzPaged", "tokenhash-a", "a"},
+		{"fuzzAll", "tokenhash-b", "a"}, {"fuzzAll", "tokenhash-a", "b"},
+	}
+	for i, q := range queries {
+		out, err := q.execute(reg, "", 5)
+		if err != nil || out.NextCursor == "" {
+			f.Fatalf("%v: %v", q, err)
+		}
+		f.Add(out.NextCursor, uint8(i))
+		f.Add(out.NextCursor+"A", uint8(i))
+		f.Add(encodeCursor(position{Module: q.module, Fingerprint: q.fingerprint(), At: json.RawMessage(`{"o":-1,"n":-1}`)}), uint8(i))
+		f.Add(encodeCursor(position{Module: q.module, Fingerprint: q.fingerprint(), At: json.RawMessage(`{"o":9223372036854775807,"n":1e9}`)}), uint8(i))
+		f.Add(encodeCursor(position{Module: q.module, Fingerprint: q.fingerprint(), At: json.RawMessage(`"x"`)}), uint8(i))
+	}
+	for _, s := range []string{"", "x", "!!!!", "e30", "bnVsbA", "eyJtIjoiZnV6ekFsbCJ9", "eyJtIjoiIiwiZiI6IiIsInAiOjF9"} {
+		f.Add(s, uint8(0))
+	}
+	f.Fuzz(func(t *testing.T, cursor string, which uint8) {
+		q := queries[int(which)%len(queries)]
+		fp := q.fingerprint()
+		pos, err := decodeCursor(cursor, q.module, fp)
+		if err != nil {
+			if !errors.Is(err, ErrBadCursor) || !isCursorError(err) {
+				t.Fatalf("cursor %q: error %v is not a DataError on cursor", cursor, err)
+			}
+		} else {
+			if pos.Module != q.module || pos.Fingerprint != fp || len(pos.At) == 0 {
+				t.Fatalf("cursor %q accepted as %+v for %v", cursor, pos, q)
+			}
+			again, err := decodeCursor(encodeCursor(*pos), q.module, fp)
+			if err != nil || again.Module != pos.Module || again.Fingerprint != pos.Fingerprint || !sameJSON(again.At, pos.At) {
+				t.Fatalf("cursor %q does not round-trip: %+v then %+v (%v)", cursor, pos, again, err)
+			}
+		}
+		// The same string for every other query is refused.
+		for _, other := range queries {
+			if other == q {
+				continue
+			}
+			if _, oerr := decodeCursor(cursor, other.module, other.fingerprint()); oerr == nil && err == nil {
+				t.Fatalf("cursor %q works for %v and %v", cursor, q, other)
+			}
+		}
+
+		limit := 1 + int(which)%7
+		out, xerr := q.execute(reg, cursor, limit)
+		switch {
+		case xerr != nil && !isCursorError(xerr):
+			t.Fatalf("cursor %q: execute error %v is not a DataError on cursor", cursor, xerr)
+		case xerr == nil && cursor != "" && err != nil:
+			t.Fatalf("cursor %q refused by decodeCursor (%v) but accepted by Execute", cursor, err)
+		case xerr == nil:
+			if len(out.Bundles) > limit {
+				t.Fatalf("cursor %q: %d bundles for limit %d", cursor, len(out.Bundles), limit)
+			}
+			if out.NextCursor != "" {
+				if _, err := decodeCursor(out.NextCursor, q.module, fp); err != nil {
+					t.Fatalf("next cursor %q of %q is refused: %v", out.NextCursor, cursor, err)
+				}
+			}
+		}
+		if cursor == "" || err != nil {
+			return // an empty cursor is no cursor; a foreign one may be another query's
+		}
+		for _, other := range queries {
+			if other == q {
+				continue
+			}
+			if _, oerr := other.execute(reg, cursor, limit); oerr == nil || !isCursorError(oerr) {
+				t.Fatalf("cursor %q of %v is not refused by %v: %v", cursor, q, other, oerr)
+			}
+		}
+	})
+}
+
+func sameJSON(a, b json.RawMessage) bool {
+	var x, y bytes.Buffer
+	if json.Compact(&x, a) != nil || json.Compact(&y, b) != nil {
+		return false
+	}
+	var u, v any
+	return json.Unmarshal(x.Bytes(), &u) == nil && json.Unmarshal(y.Bytes(), &v) == nil && reflect.DeepEqual(u, v)
+}
