@@ -59,6 +59,13 @@ type harnessOptions struct {
 	timeout  time.Duration
 	maxBody  int64
 	verifier *Verifier
+	// upstream, when set, puts something (a fault proxy) between the
+	// client and the emulator: it gets the emulator's URL and returns the
+	// URL the client uses.
+	upstream func(emulatorURL string) string
+	// breakerFailures and breakerOpenFor tune the client's breaker.
+	breakerFailures int
+	breakerOpenFor  time.Duration
 }
 
 func newHarness(t *testing.T, o harnessOptions) *harness {
@@ -71,9 +78,14 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 	logs := &syncBuffer{}
 	logger := zerolog.New(logs).Level(zerolog.DebugLevel)
 	reg := prometheus.NewRegistry()
+	base := emu.URL
+	if o.upstream != nil {
+		base = o.upstream(emu.URL)
+	}
 	client, err := profitwell.New(profitwell.Config{
-		BaseURL: emu.URL, Registerer: reg, Logger: logger,
+		BaseURL: base, Registerer: reg, Logger: logger,
 		Rate: 1000, Burst: 1000, BackoffBase: time.Millisecond, BackoffMax: 5 * time.Millisecond,
+		BreakerFailures: o.breakerFailures, BreakerOpenFor: o.breakerOpenFor,
 	})
 	require.NoError(t, err)
 	t.Cleanup(client.Close)
