@@ -21,6 +21,7 @@ func (s *Server) routes() http.Handler {
 	r.Route("/v1", func(r chi.Router) {
 		r.Use(s.authenticate, s.readBody, s.verifySignature)
 		r.Get("/manifest", s.handleManifest)
+		r.Get("/openapi.json", s.handleOpenAPI)
 		r.Post("/connection/verify", s.handleVerify)
 		r.Post("/rpc/{name}", s.handleRPC)
 		r.Post("/modules/{name}/execute", s.handleExecute)

@@ -1,0 +1,556 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"sort"
+	"sync"
+
+	"github.com/profitwell-connector/connector/manifest"
+)
+
+// OpenAPIVersion is the version of the OpenAPI specification the connector
+// describes itself in.
+const OpenAPIVersion = "3.1.0"
+
+// openAPICache holds rendered documents by manifest ETag: the same
+// manifest always gives the same document.
+var openAPICache sync.Map // etag -> []byte
+
+func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) {
+	body, ok := openAPICache.Load(s.etag)
+	if !ok {
+		raw, err := encodeOpenAPI(OpenAPI(s.deps.Manifest))
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		body, _ = openAPICache.LoadOrStore(s.etag, raw)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-cache")
+	_, _ = w.Write(body.([]byte))
+}
+
+func encodeOpenAPI(doc map[string]any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// obj is a JSON object under construction.
+type obj = map[string]any
+
+// OpenAPI describes the connector's own HTTP API as an OpenAPI 3.1 document,
+// generated from the manifest: one execute operation per module whose
+// request schema comes from the module's fields (types, required fields,
+// static options as enums, bounds, patterns, defaults) and whose bundles
+// come from its interface, plus the other endpoints and the error envelope.
+//
+// The schemas describe canonical values. The server is more lenient on
+// input, as engines need: numbers also as numeric strings, select values in
+// any case, dates as ISO 8601, Unix seconds or "now".
+func OpenAPI(doc manifest.Document) map[string]any {
+	schemas := obj{
+		"Error":       errorEnvelopeSchema(),
+		"Connection":  connectionSchema(doc.Connection),
+		"Execution":   executionSchema(),
+		"ExecuteMeta": executeMetaSchema(),
+	}
+	paths := obj{
+		"/healthz": obj{"get": obj{
+			"operationId": "healthz", "summary": "Liveness", "tags": []string{"operations"}, "security": []any{},
+			"description": "200 while the process serves; never calls ProfitWell.",
+			"responses":   obj{"200": jsonResponse("Alive.", statusSchema("ok"))},
+		}},
+		"/readyz": obj{"get": obj{
+			"operationId": "readyz", "summary": "Readiness", "tags": []string{"operations"}, "security": []any{},
+			"description": "200 when serving, 503 while starting or draining after SIGTERM.",
+			"responses": obj{
+				"200": jsonResponse("Ready.", statusSchema("ready")),
+				"503": jsonResponse("Starting or draining.", statusSchema("not ready")),
+			},
+		}},
+		"/metrics": obj{"get": obj{
+			"operationId": "metrics", "summary": "Prometheus metrics", "tags": []string{"operations"}, "security": []any{},
+			"responses": obj{"200": obj{
+				"description": "Prometheus text exposition format.",
+				"content":     obj{"text/plain": obj{"schema": obj{"type": "string"}}},
+			}},
+		}},
+		"/v1/manifest": obj{"get": obj{
+			"operationId": "manifest", "summary": "The app manifest", "tags": []string{"app"},
+			"description": "Every module, field, default, help text and output. Supports ETag and If-None-Match.",
+			"parameters":  []any{obj{"name": "If-None-Match", "in": "header", "required": false, "schema": obj{"type": "string"}}},
+			"responses": withErrors(obj{
+				"200": jsonResponse("The manifest.", obj{"type": "object", "required": []string{"manifestVersion", "app", "connection", "modules"}}),
+				"304": obj{"description": "Not modified: the ETag matches."},
+			}, 401),
+		}},
+		"/v1/openapi.json": obj{"get": obj{
+			"operationId": "openapi", "summary": "This document", "tags": []string{"app"},
+			"responses": withErrors(obj{"200": jsonResponse("The OpenAPI document.", obj{"type": "object"})}, 401),
+		}},
+		"/v1/connection/verify": obj{"post": obj{
+			"operationId": "verifyConnection", "summary": "Verify a ProfitWell private token", "tags": []string{"app"},
+			"requestBody": jsonBody(obj{
+				"type": "object", "additionalProperties": false, "required": []string{"connection"},
+				"properties": obj{"connection": ref("Connection")},
+			}),
+			"responses": withErrors(obj{"200": jsonResponse("The token works.", obj{
+				"type": "object", "additionalProperties": false, "required": []string{"verified", "metadata"},
+				"properties": obj{
+					"verified": obj{"const": true},
+					"metadata": obj{
+						"type": "object", "additionalProperties": false, "required": []string{"label", "accountId"},
+						"properties": obj{
+							"label":     obj{"type": "string", "description": "The company name, to label the connection."},
+							"accountId": obj{"type": "string"},
+						},
+					},
+				},
+			})}, 400, 401, 413, 415, 429, 500, 503, 504),
+		}},
+	}
+
+	rpcNames := make([]string, 0, len(doc.RPCs))
+	for _, r := range doc.RPCs {
+		rpcNames = append(rpcNames, r.Name)
+	}
+	paths["/v1/rpc/{name}"] = obj{"post": obj{
+		"operationId": "callRPC", "summary": "Dynamic options for a select field", "tags": []string{"app"},
+		"parameters": []any{obj{"name": "name", "in": "path", "required": true, "schema": obj{"type": "string", "enum": rpcNames}}},
+		"requestBody": jsonBody(obj{
+			"type": "object", "additionalProperties": false, "required": []string{"connection"},
+			"properties": obj{
+				"connection": ref("Connection"),
+				"parameters": obj{"type": "object"},
+				"query":      obj{"type": "string", "description": "Text to search for (searchCustomers)."},
+				"cursor":     obj{"type": "string", "description": "nextCursor of the previous answer."},
+			},
+		}),
+		"responses": withErrors(obj{"200": jsonResponse("The options.", obj{
+			"type": "object", "additionalProperties": false, "required": []string{"options"},
+			"properties": obj{
+				"options": obj{"type": "array", "items": obj{
+					"type": "object", "additionalProperties": false, "required": []string{"label", "value"},
+					"properties": obj{"label": obj{"type": "string"}, "value": obj{}},
+				}},
+				"nextCursor": obj{"type": "string"},
+			},
+		})}, 400, 401, 404, 413, 415, 429, 500, 503, 504),
+	}}
+
+	for _, m := range doc.Modules {
+		params, bundle, req, resp := moduleSchemaNames(m.Name)
+		schemas[params] = fieldsSchema(append(append([]manifest.Field{}, m.Parameters...), m.Expect...), true)
+		schemas[bundle] = bundleSchema(m)
+		schemas[req] = executeRequestSchema(m, params)
+		schemas[resp] = executeResponseSchema(m, bundle)
+		op := obj{
+			"operationId": "execute_" + m.Name,
+			"summary":     m.Label,
+			"description": m.Description,
+			"tags":        []string{groupOf(doc, m.Name)},
+			"parameters":  []any{idempotencyHeader()},
+			"requestBody": jsonBody(ref(req)),
+			"responses": withErrors(obj{
+				"200": jsonResponse(successText(m), ref(resp)),
+			}, 400, 401, 409, 413, 415, 429, 500, 503, 504),
+			"x-make-module-type": string(m.Type),
+		}
+		if m.CRUD != "" {
+			op["x-make-crud"] = string(m.CRUD)
+		}
+		paths[executePath(m.Name)] = obj{"post": op}
+	}
+	moduleNames := make([]string, 0, len(doc.Modules))
+	for _, m := range doc.Modules {
+		moduleNames = append(moduleNames, m.Name)
+	}
+	paths["/v1/modules/{name}/execute"] = obj{"post": obj{
+		"operationId": "executeUnknown",
+		"summary":     "Any other module name",
+		"description": "The modules are listed under their own paths; any other name is an InvalidConfigurationError (404, UNKNOWN_MODULE).",
+		"tags":        []string{"app"},
+		"parameters": []any{obj{"name": "name", "in": "path", "required": true, "schema": obj{
+			"type": "string", "not": obj{"enum": moduleNames},
+		}}},
+		"requestBody": obj{"required": false, "content": obj{"application/json": obj{"schema": obj{"type": "object"}}}},
+		"responses":   withErrors(obj{}, 401, 404),
+	}}
+
+	tags := []any{obj{"name": "app", "description": "What an engine registers and calls."}}
+	for _, g := range doc.Groups {
+		tags = append(tags, obj{"name": g.Label, "description": "Modules of the " + g.Label + " group."})
+	}
+	tags = append(tags, obj{"name": "operations", "description": "Probes and metrics for orchestrators."})
+
+	return obj{
+		"openapi": OpenAPIVersion,
+		"info": obj{
+			"title":   doc.App.Label + " connector",
+			"version": doc.App.Version,
+			"description": doc.App.Description + "\n\nEvery /v1 request needs `Authorization: Bearer <engine key>` " +
+				"(unless the connector runs in sandbox or insecure mode). Schemas describe canonical values; the server " +
+				"also accepts numbers as numeric strings, select values in any case, and dates as ISO 8601, Unix seconds or \"now\".",
+		},
+		"servers":  []any{obj{"url": "/"}},
+		"security": []any{obj{"engineKey": []any{}}},
+		"tags":     tags,
+		"paths":    paths,
+		"components": obj{
+			"securitySchemes": obj{"engineKey": obj{
+				"type": "http", "scheme": "bearer",
+				"description": "One of the connector's engine keys (CONNECTOR_API_KEYS).",
+			}},
+			"schemas": schemas,
+		},
+	}
+}
+
+func executePath(module string) string { return "/v1/modules/" + module + "/execute" }
+
+func moduleSchemaNames(module string) (params, bundle, req, resp string) {
+	return module + "Parameters", module + "Bundle", module + "ExecuteRequest", module + "ExecuteResponse"
+}
+
+func groupOf(doc manifest.Document, module string) string {
+	for _, g := range doc.Groups {
+		for _, m := range g.Modules {
+			if m == module {
+				return g.Label
+			}
+		}
+	}
+	return "app"
+}
+
+func successText(m manifest.ModuleDoc) string {
+	switch m.Type {
+	case manifest.KindSearch:
+		return "0 to limit bundles, a cursor when more may follow."
+	case manifest.KindTrigger:
+		return "0 to limit bundles, oldest first, and the state to save when the cycle commits."
+	}
+	return "Exactly one bundle."
+}
+
+func ref(name string) obj { return obj{"$ref": "#/components/schemas/" + name} }
+
+func jsonBody(schema obj) obj {
+	return obj{"required": true, "content": obj{"application/json": obj{"schema": schema}}}
+}
+
+func jsonResponse(description string, schema obj) obj {
+	return obj{"description": description, "content": obj{"application/json": obj{"schema": schema}}}
+}
+
+func statusSchema(value string) obj {
+	return obj{
+		"type": "object", "additionalProperties": false, "required": []string{"status"},
+		"properties": obj{"status": obj{"const": value}},
+	}
+}
+
+func idempotencyHeader() obj {
+	return obj{
+		"name": IdempotencyHeader, "in": "header", "required": false,
+		"description": "Makes a retried execution answer as the first one did instead of running again.",
+		"schema":      obj{"type": "string", "minLength": 1, "maxLength": 255},
+	}
+}
+
+// errorStatus describes each error answer.
+var errorStatus = map[int]string{
+	400: "DataError: invalid parameters, envelope or cursor, or ProfitWell rejected the request.",
+	401: "InvalidConfigurationError (engine key) or InvalidAccessTokenError (private token).",
+	404: "InvalidConfigurationError: unknown module or RPC.",
+	409: "DuplicateDataError: the object already exists.",
+	413: "DataError: the body is larger than the connector accepts.",
+	415: "DataError: the body is not JSON.",
+	429: "RateLimitError: ProfitWell's rate limit; see Retry-After and retryAfterMs.",
+	500: "RuntimeError: an internal error (details only in the connector's log).",
+	503: "ConnectionError: ProfitWell is unreachable or failing, or the connector is shutting down.",
+	504: "ModuleTimeoutError: the execution did not finish before its deadline.",
+}
+
+// withErrors adds the error envelope answers with the given status codes.
+func withErrors(responses obj, statuses ...int) obj {
+	sort.Ints(statuses)
+	for _, st := range statuses {
+		r := jsonResponse(errorStatus[st], ref("Error"))
+		if st == http.StatusTooManyRequests {
+			r["headers"] = obj{"Retry-After": obj{
+				"description": "Seconds to wait before retrying.",
+				"schema":      obj{"type": "string", "pattern": "^[0-9]+$"},
+			}}
+		}
+		responses[itoa(st)] = r
+	}
+	return responses
+}
+
+func itoa(n int) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}
+
+// errorEnvelopeSchema is every non-2xx body (see Problem).
+func errorEnvelopeSchema() obj {
+	return obj{
+		"type": "object", "additionalProperties": false, "required": []string{"error"},
+		"properties": obj{"error": obj{
+			"type": "object", "additionalProperties": false,
+			"required": []string{"type", "code", "message", "retryable", "retryAfterMs", "requestId"},
+			"properties": obj{
+				"type": obj{"type": "string", "enum": []string{
+					TypeDataError, TypeInvalidAccessTokenError, TypeDuplicateDataError, TypeRateLimitError,
+					TypeConnectionError, TypeModuleTimeoutError, TypeInvalidConfigurationError, TypeRuntimeError,
+				}, "description": "Make's error type: the engine applies its own policy per type."},
+				"code":         obj{"type": "string", "pattern": "^[A-Z][A-Z_]*$"},
+				"message":      obj{"type": "string"},
+				"retryable":    obj{"type": "boolean"},
+				"retryAfterMs": obj{"type": "integer", "minimum": 0},
+				"fields": obj{"type": "array", "items": obj{
+					"type": "object", "additionalProperties": false, "required": []string{"name", "message"},
+					"properties": obj{"name": obj{"type": "string"}, "message": obj{"type": "string"}},
+				}},
+				"upstream": obj{
+					"type": "object", "additionalProperties": false,
+					"properties": obj{"status": obj{"type": "integer"}, "message": obj{"type": "string"}},
+				},
+				"requestId": obj{"type": "string"},
+			},
+		}},
+	}
+}
+
+func connectionSchema(c manifest.Connection) obj {
+	s := fieldsSchema(c.Parameters, false)
+	s["description"] = "The user's " + c.Label + " connection."
+	return s
+}
+
+func executionSchema() obj {
+	return obj{
+		"type": "object", "additionalProperties": false,
+		"description": "The engine's optional description of the run.",
+		"properties": obj{
+			"id":        obj{"type": "string"},
+			"cycle":     obj{"type": "integer"},
+			"timeoutMs": obj{"type": "integer", "description": "The deadline: at least 100, capped by the connector's --max-execution-timeout; 0 or absent means its default."},
+		},
+	}
+}
+
+func executeMetaSchema() obj {
+	return obj{
+		"type": "object", "additionalProperties": false,
+		"required": []string{"module", "returned", "hasMore", "upstreamRequests"},
+		"properties": obj{
+			"module":           obj{"type": "string"},
+			"returned":         obj{"type": "integer", "minimum": 0},
+			"hasMore":          obj{"type": "boolean"},
+			"nextCursor":       obj{"type": "string", "description": "Passed back as cursor, continues right after the last bundle."},
+			"upstreamRequests": obj{"type": "integer", "minimum": 0, "description": "HTTP requests sent to ProfitWell, retries included."},
+		},
+	}
+}
+
+func executeRequestSchema(m manifest.ModuleDoc, params string) obj {
+	props := obj{
+		"connection": ref("Connection"),
+		"parameters": ref(params),
+		"execution":  ref("Execution"),
+	}
+	switch m.Type {
+	case manifest.KindSearch:
+		props["cursor"] = obj{"type": "string", "description": "meta.nextCursor of a previous call with the same connection and parameters."}
+	case manifest.KindTrigger:
+		props["state"] = obj{
+			"type": []string{"object", "null"}, "description": "The state of the previous run, as it was returned; absent on the first run.",
+		}
+	}
+	return obj{
+		"type": "object", "additionalProperties": false, "required": []string{"connection"}, "properties": props,
+	}
+}
+
+func executeResponseSchema(m manifest.ModuleDoc, bundle string) obj {
+	bundles := obj{"type": "array", "items": ref(bundle)}
+	if m.Type != manifest.KindSearch && m.Type != manifest.KindTrigger {
+		bundles["minItems"], bundles["maxItems"] = 1, 1
+	}
+	meta := obj{"allOf": []any{ref("ExecuteMeta")}, "properties": obj{"module": obj{"const": m.Name}}}
+	props := obj{"bundles": bundles, "meta": meta}
+	required := []string{"bundles", "meta"}
+	if m.Type == manifest.KindTrigger {
+		props["state"] = obj{"type": "object", "description": "The position to save when the cycle commits, and send back on the next run."}
+		required = append(required, "state")
+	}
+	return obj{"type": "object", "additionalProperties": false, "required": required, "properties": props}
+}
+
+// bundleSchema describes one output bundle from the module's interface.
+// Bundles carry what ProfitWell answers, so fields may be null and others
+// may appear.
+func bundleSchema(m manifest.ModuleDoc) obj {
+	props := obj{}
+	for _, f := range m.Interface {
+		props[f.Name] = nullable(fieldSchema(f, false))
+	}
+	return obj{"type": "object", "properties": props, "description": "One " + m.Label + " bundle."}
+}
+
+// nullable lets a schema also take null.
+func nullable(s obj) obj {
+	if t, ok := s["type"].(string); ok {
+		s["type"] = []string{t, "null"}
+		return s
+	}
+	if _, ok := s["type"]; !ok {
+		return s // already any type
+	}
+	return obj{"anyOf": []any{s, obj{"type": "null"}}}
+}
+
+// fieldsSchema is an object schema from fields: input objects refuse unknown
+// keys and require required fields without a default (defaults are applied
+// by the server).
+func fieldsSchema(fields []manifest.Field, input bool) obj {
+	props := obj{}
+	var required []string
+	for _, f := range fields {
+		props[f.Name] = fieldSchema(f, input)
+		if f.Required && f.Default == nil {
+			required = append(required, f.Name)
+		}
+	}
+	s := obj{"type": "object", "additionalProperties": false, "properties": props}
+	if len(required) > 0 {
+		s["required"] = required
+	}
+	return s
+}
+
+// fieldSchema is the JSON Schema of one Make field.
+func fieldSchema(f manifest.Field, input bool) obj {
+	s := obj{}
+	switch f.Type {
+	case manifest.TypeText, manifest.TypePassword, manifest.TypeEmail, manifest.TypeURL:
+		s["type"] = "string"
+		setBound(s, "minLength", f.Min)
+		setBound(s, "maxLength", f.Max)
+		if f.Pattern != "" {
+			s["pattern"] = f.Pattern
+		}
+		switch f.Type {
+		case manifest.TypeEmail:
+			s["format"] = "email"
+		case manifest.TypeURL:
+			s["format"] = "uri"
+		case manifest.TypePassword:
+			s["format"] = "password"
+			s["writeOnly"] = true
+		}
+	case manifest.TypeNumber:
+		s["type"] = "number"
+		setBound(s, "minimum", f.Min)
+		setBound(s, "maximum", f.Max)
+	case manifest.TypeInteger, manifest.TypeUInteger:
+		s["type"] = "integer"
+		if f.Type == manifest.TypeUInteger && (f.Min == nil || *f.Min < 0) {
+			s["minimum"] = 0
+		}
+		setBound(s, "minimum", f.Min)
+		setBound(s, "maximum", f.Max)
+	case manifest.TypeBoolean:
+		s["type"] = "boolean"
+	case manifest.TypeDate:
+		if input {
+			s["type"] = []string{"string", "integer"}
+			s["description"] = "ISO 8601 date or date-time (no offset means UTC), Unix seconds, or \"now\"."
+		} else {
+			s["type"] = "string"
+			s["format"] = "date-time"
+		}
+	case manifest.TypeSelect:
+		item := obj{"type": "string"}
+		if f.OptionsRPC != "" {
+			item["description"] = "Any value; POST /v1/rpc/" + f.OptionsRPC + " lists the choices."
+		} else if len(f.Options) > 0 {
+			values := make([]any, len(f.Options))
+			for i, o := range f.Options {
+				values[i] = o.Value
+			}
+			item["enum"] = values
+		}
+		if f.Multiple {
+			s["type"] = "array"
+			s["items"] = item
+			setBound(s, "minItems", f.Min)
+			setBound(s, "maxItems", f.Max)
+		} else {
+			for k, v := range item {
+				s[k] = v
+			}
+		}
+	case manifest.TypeArray:
+		s["type"] = "array"
+		switch {
+		case len(f.Spec) == 1 && f.Spec[0].Name == "":
+			s["items"] = fieldSchema(f.Spec[0], input)
+		case len(f.Spec) > 0:
+			item := fieldsSchema(f.Spec, input)
+			if !input {
+				item["additionalProperties"] = true
+			}
+			s["items"] = item
+		}
+		setBound(s, "minItems", f.Min)
+		setBound(s, "maxItems", f.Max)
+	case manifest.TypeCollection:
+		s["type"] = "object"
+		if len(f.Spec) > 0 {
+			s = fieldsSchema(f.Spec, input)
+			if !input {
+				s["additionalProperties"] = true
+			}
+		}
+	case manifest.TypeAny:
+		// any JSON value
+	}
+	if f.Label != "" {
+		s["title"] = f.Label
+	}
+	if f.Help != "" {
+		if d, ok := s["description"].(string); ok {
+			s["description"] = f.Help + " " + d
+		} else {
+			s["description"] = f.Help
+		}
+	}
+	if f.Default != nil && input {
+		s["default"] = f.Default
+	}
+	s["x-make-type"] = string(f.Type)
+	return s
+}
+
+func setBound(s obj, key string, v *float64) {
+	if v == nil {
+		return
+	}
+	if *v == float64(int64(*v)) {
+		s[key] = int64(*v)
+		return
+	}
+	s[key] = *v
+}
