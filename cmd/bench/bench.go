@@ -137,7 +137,7 @@ func runBench(args []string) error {
 	if err != nil {
 		return err
 	}
-	rounds, err := envInt("BENCH_ROUNDS", 1)
+	rounds, err := envInt("BENCH_ROUNDS", 5)
 	if err != nil || rounds < 1 {
 		return fmt.Errorf("BENCH_ROUNDS must be a whole number above 0")
 	}
@@ -254,9 +254,10 @@ func startAll(self, connBin, logDir string) (*env, error) {
 	if err != nil {
 		return fail(err)
 	}
+	connArgs := []string{"serve", "--addr", "{addr}", "--profitwell-url", emuURL, "--insecure-no-auth", "--drain-delay", "0s",
+		"--upstream-rate", "10000", "--upstream-burst", "100000"}
 	e.conn, err = start("connector", connBin, filepath.Join(logDir, "connector.log"),
-		"serve", "--addr", "{addr}", "--profitwell-url", emuURL, "--insecure-no-auth", "--drain-delay", "0s",
-		"--upstream-rate", "10000", "--upstream-burst", "100000")
+		append(connArgs, strings.Fields(os.Getenv("BENCH_CONNECTOR_ARGS"))...)...)
 	if err != nil {
 		return fail(err)
 	}
@@ -382,76 +383,152 @@ func do(client *http.Client, base string, c call, buf *bytes.Buffer) ([]byte, in
 	return buf.Bytes(), buf.Len(), nil
 }
 
-// cell measures one scenario at one concurrency on every path, rounds
-// times, and keeps the round whose connector/proxy throughput ratio is the
-// median.
+// cell measures one scenario at one concurrency on every path. The
+// operations are cut into rounds run in turn on each path (direct, proxy,
+// connector, direct, ...), so that load from outside the bench weighs on
+// every path alike; each path's figures are the sums over its rounds.
 func (e *env) cell(sc *scenario, conc, ops, rounds int) ([]result, error) {
-	var all [][]result
-	for range rounds {
-		var round []result
-		for _, path := range paths {
-			r, err := e.measure(sc, path, conc, ops)
-			if err != nil {
+	rounds = max(1, min(rounds, ops/conc))
+	slices := make([]*sample, len(paths))
+	for i, path := range paths {
+		slices[i] = &sample{path: path, lat: make([]time.Duration, 0, ops)}
+		if err := e.warmUp(sc, path, conc, ops); err != nil {
+			return nil, err
+		}
+	}
+	for r := range rounds {
+		n := ops / rounds
+		if r == rounds-1 {
+			n = ops - (rounds-1)*(ops/rounds)
+		}
+		for i, path := range paths {
+			if err := e.measure(sc, path, conc, n, slices[i]); err != nil {
 				return nil, err
 			}
-			round = append(round, r)
 		}
-		all = append(all, round)
 	}
-	sort.Slice(all, func(i, j int) bool { return ratioOf("", 0, all[i]).OpsPerS < ratioOf("", 0, all[j]).OpsPerS })
-	return all[len(all)/2], nil
+	out := make([]result, len(paths))
+	for i, sm := range slices {
+		out[i] = sm.result(sc.name, conc)
+		fmt.Fprintf(os.Stderr, "  %-18s c=%-2d %-9s %8.0f ops/s  p50 %7.0f µs  p99 %7.0f µs  cpu %6.1f µs/op\n",
+			sc.name, conc, sm.path, out[i].OpsPerS, out[i].P50us, out[i].P99us, out[i].CPUusPerOp)
+	}
+	return out, nil
 }
 
-// measure runs warm-up then ops operations with conc workers in a closed
-// loop over keep-alive connections.
-func (e *env) measure(sc *scenario, path string, conc, ops int) (result, error) {
-	base := e.base[path]
-	calls := sc.calls(path)
+// sample accumulates one path's rounds of a cell.
+type sample struct {
+	path                string
+	lat                 []time.Duration
+	elapsed             time.Duration
+	emuCPU, frontCPU    time.Duration
+	emuRSS, frontRSS    int64
+	respBytes, upstream int64
+	heap                float64
+	heapOK              bool
+}
+
+func (sm *sample) result(name string, conc int) result {
+	ops := len(sm.lat)
+	lat := append([]time.Duration(nil), sm.lat...)
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	per := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(ops) }
+	r := result{
+		Scenario: name, Path: sm.path, Concurrency: conc, Ops: ops,
+		OpsPerS:      float64(ops) / sm.elapsed.Seconds(),
+		P50us:        us(lat[ops/2]),
+		P99us:        us(lat[min(ops-1, ops*99/100)]),
+		EmuCPUus:     per(sm.emuCPU),
+		CPUusPerOp:   per(sm.emuCPU),
+		EmuPeakRSSKB: sm.emuRSS,
+		PeakRSSKB:    sm.emuRSS,
+		RespBytes:    float64(sm.respBytes) / float64(ops),
+	}
+	if sm.path != pathDirect {
+		r.FrontCPUus = per(sm.frontCPU)
+		r.CPUusPerOp += r.FrontCPUus
+		r.PeakRSSKB = sm.frontRSS
+	}
+	if sm.path == pathConnector {
+		r.UpstreamReqs = float64(sm.upstream) / float64(ops)
+		if sm.heapOK {
+			r.HeapPerOp = sm.heap / float64(ops)
+		}
+	}
+	return r
+}
+
+// client is a keep-alive client for conc workers.
+func newClient(conc int) (*http.Client, *http.Transport) {
 	tr := &http.Transport{MaxIdleConns: conc * 2, MaxIdleConnsPerHost: conc * 2, DisableCompression: true,
 		IdleConnTimeout: time.Minute}
-	client := &http.Client{Transport: tr, Timeout: time.Minute}
-	defer tr.CloseIdleConnections()
+	return &http.Client{Transport: tr, Timeout: time.Minute}, tr
+}
 
+// warmUp runs a tenth of the operations (at least 4 per worker) unmeasured:
+// connections, caches, heap.
+func (e *env) warmUp(sc *scenario, path string, conc, ops int) error {
+	return e.load(sc, path, conc, max(ops/10, 4*conc), nil, nil)
+}
+
+// load runs n operations with conc workers in a closed loop over keep-alive
+// connections (a fresh client per call: each round reconnects once, every
+// path alike). With lat, it records each operation's latency in lat[i]
+// and adds to sm's byte and upstream counts.
+func (e *env) load(sc *scenario, path string, conc, n int, lat []time.Duration, sm *sample) error {
+	base := e.base[path]
+	calls := sc.calls(path)
+	client, tr := newClient(conc)
+	defer tr.CloseIdleConnections()
 	var firstErr atomic.Pointer[error]
 	var respBytes, upstream atomic.Int64
-	lat := make([]time.Duration, ops)
-	run := func(n int, record bool) {
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		for range conc {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				var buf bytes.Buffer
-				for {
-					i := next.Add(1) - 1
-					if i >= int64(n) || firstErr.Load() != nil {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf bytes.Buffer
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(n) || firstErr.Load() != nil {
+					return
+				}
+				t0 := time.Now()
+				size := 0
+				for _, c := range calls {
+					body, n, err := do(client, base, c, &buf)
+					if err != nil {
+						firstErr.CompareAndSwap(nil, &err)
 						return
 					}
-					t0 := time.Now()
-					size := 0
-					for _, c := range calls {
-						body, n, err := do(client, base, c, &buf)
-						if err != nil {
-							firstErr.CompareAndSwap(nil, &err)
-							return
-						}
-						size += n
-						if record && path == pathConnector {
-							upstream.Add(int64(upstreamRequests(body)))
-						}
-					}
-					if record {
-						lat[i] = time.Since(t0)
-						respBytes.Add(int64(size))
+					size += n
+					if lat != nil && path == pathConnector {
+						upstream.Add(int64(upstreamRequests(body)))
 					}
 				}
-			}()
-		}
-		wg.Wait()
+				if lat != nil {
+					lat[i] = time.Since(t0)
+					respBytes.Add(int64(size))
+				}
+			}
+		}()
 	}
-	run(max(ops/10, 4*conc), false) // warm-up: connections, caches, heap
+	wg.Wait()
+	if p := firstErr.Load(); p != nil {
+		return fmt.Errorf("%s %s c=%d: %w", sc.name, path, conc, *p)
+	}
+	if sm != nil {
+		sm.respBytes += respBytes.Load()
+		sm.upstream += upstream.Load()
+	}
+	return nil
+}
 
+// measure runs one round of n operations on path and adds it to sm: wall
+// time, latencies, the CPU time of the serving processes, their peak RSS
+// and, for the connector, its Go heap allocation.
+func (e *env) measure(sc *scenario, path string, conc, n int, sm *sample) error {
 	front := e.front(path)
 	servers := []*proc{e.emu}
 	if front != nil {
@@ -462,52 +539,37 @@ func (e *env) measure(sc *scenario, path string, conc, ops int) (result, error) 
 		p.resetPeakRSS()
 		c, err := p.cpuTime()
 		if err != nil {
-			return result{}, err
+			return err
 		}
 		cpu0[i] = c
 	}
 	heap0 := e.heapAllocated(path)
+	lat := make([]time.Duration, n)
 	start := time.Now()
-	run(ops, true)
-	elapsed := time.Since(start)
-	if p := firstErr.Load(); p != nil {
-		return result{}, fmt.Errorf("%s %s c=%d: %w", sc.name, path, conc, *p)
+	if err := e.load(sc, path, conc, n, lat, sm); err != nil {
+		return err
 	}
+	sm.elapsed += time.Since(start)
 	heap1 := e.heapAllocated(path)
-	cpu := make([]float64, len(servers))
 	for i, p := range servers {
 		c, err := p.cpuTime()
 		if err != nil {
-			return result{}, err
+			return err
 		}
-		cpu[i] = float64((c - cpu0[i]).Microseconds()) / float64(ops)
-	}
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	r := result{
-		Scenario: sc.name, Path: path, Concurrency: conc, Ops: ops,
-		OpsPerS:      float64(ops) / elapsed.Seconds(),
-		P50us:        us(lat[ops/2]),
-		P99us:        us(lat[min(ops-1, ops*99/100)]),
-		EmuCPUus:     cpu[0],
-		EmuPeakRSSKB: e.emu.peakRSS(),
-		RespBytes:    float64(respBytes.Load()) / float64(ops),
-	}
-	r.CPUusPerOp = cpu[0]
-	r.PeakRSSKB = r.EmuPeakRSSKB
-	if front != nil {
-		r.FrontCPUus = cpu[1]
-		r.CPUusPerOp += cpu[1]
-		r.PeakRSSKB = front.peakRSS()
-	}
-	if path == pathConnector {
-		r.UpstreamReqs = float64(upstream.Load()) / float64(ops)
-		if heap0 >= 0 && heap1 >= heap0 {
-			r.HeapPerOp = (heap1 - heap0) / float64(ops)
+		if i == 0 {
+			sm.emuCPU += c - cpu0[i]
+			sm.emuRSS = max(sm.emuRSS, p.peakRSS())
+		} else {
+			sm.frontCPU += c - cpu0[i]
+			sm.frontRSS = max(sm.frontRSS, p.peakRSS())
 		}
 	}
-	fmt.Fprintf(os.Stderr, "  %-18s c=%-2d %-9s %8.0f ops/s  p50 %7.0f µs  p99 %7.0f µs  cpu %6.1f µs/op\n",
-		sc.name, conc, path, r.OpsPerS, r.P50us, r.P99us, r.CPUusPerOp)
-	return r, nil
+	if path == pathConnector && heap0 >= 0 && heap1 >= heap0 {
+		sm.heap += heap1 - heap0
+		sm.heapOK = true
+	}
+	sm.lat = append(sm.lat, lat...)
+	return nil
 }
 
 func us(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1000 }

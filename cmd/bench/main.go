@@ -16,8 +16,9 @@
 //
 // Environment: BENCH_OUT (JSON file), BENCH_OPS (operations per cell, all
 // scenarios), BENCH_CONCURRENCY (e.g. "1,8"), BENCH_SCENARIOS (e.g.
-// "getPlan,listCustomers250"), BENCH_ROUNDS (rounds per cell; the round with
-// the median connector/proxy ratio is kept).
+// "getPlan,listCustomers250"), BENCH_ROUNDS (rounds each cell's operations
+// are cut into, run in turn on each path; default 5), BENCH_CONNECTOR_ARGS (extra
+// flags for the connector, e.g. "--log-level warn").
 package main
 
 import (
