@@ -7,17 +7,35 @@ VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 
 # The same flags build the container image (see Dockerfile).
 BUILD_FLAGS := -trimpath -ldflags '-s -w'
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+IMAGE       ?= profitwell-connector:$(VERSION)
+PROMTOOL    ?= promtool
 
-.PHONY: run test test-deps lint build cover golden docs clean bench bench-micro
+.PHONY: run test test-deps test-deploy test-monitoring image lint build cover golden docs clean bench bench-micro
 
 ## run: serve on :8080 against the embedded ProfitWell sandbox (no account needed)
 run:
 	$(GO) run ./cmd/connector --sandbox --log-format=console --drain-delay=1s
 
-## test: vet, then every test with the race detector
+## test: vet, then every test with the race detector; then the deploy module
+## (kustomize rendering, Dockerfile) and the Prometheus rules
 test: test-deps
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+	@$(MAKE) --no-print-directory test-deploy test-monitoring
+
+## test-deploy: render deploy/ offline with kustomize and decode every object
+## strictly (a Go module of its own: deploy/go.mod)
+test-deploy:
+	cd deploy && $(GO) vet ./... && $(GO) test -race -count=1 ./...
+
+## test-monitoring: promtool checks and unit tests of the alerting rules
+## (Debian's prometheus package provides promtool; installed when missing)
+test-monitoring:
+	@command -v $(PROMTOOL) >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
+	  else echo "the tests need promtool: sudo apt-get install prometheus"; exit 1; fi; }
+	$(PROMTOOL) check rules deploy/monitoring/connector.rules.yaml
+	$(PROMTOOL) test rules deploy/monitoring/connector.rules.test.yaml
 
 ## test-deps: Debian packages the tests use (redis-server for the tests of
 ## replicas sharing Redis), installed when missing and running as root
@@ -36,6 +54,10 @@ lint:
 ## build: a static binary in bin/
 build:
 	CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o $(BIN) ./cmd/connector
+
+## image: the container image (needs a Docker engine); IMAGE=registry/name:tag
+image:
+	docker build -t $(IMAGE) .
 
 ## bench: connector vs direct calls vs a bare reverse proxy, each its own process
 ## on loopback (docs/BENCHMARKS.md); BENCH_OUT=file.json also writes JSON
