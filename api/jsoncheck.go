@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"reflect"
 	"strconv"
+	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/profitwell-connector/connector/manifest"
@@ -16,9 +19,11 @@ const maxJSONDepth = 64
 
 // checkJSON refuses what encoding/json would silently accept: invalid UTF-8
 // (it would become U+FFFD), duplicate object keys (the last would win, so an
-// engine and the connector could read different values from one body) and
-// nesting deeper than maxJSONDepth. Syntax errors are left to the decoder.
-func checkJSON(body []byte) error {
+// engine and the connector could read different values from one body),
+// nesting deeper than maxJSONDepth, and member names of the request's structs
+// (schema; nil checks none) in another case than declared ("Cursor" would be
+// read as "cursor"). Syntax errors are left to the decoder.
+func checkJSON(body []byte, schema *jsonSchema) error {
 	if !utf8.Valid(body) {
 		return manifest.Invalid("body", "must be valid UTF-8")
 	}
@@ -43,12 +48,12 @@ func checkJSON(body []byte) error {
 				if len(stack) >= maxJSONDepth {
 					return manifest.Invalid("body", "is nested more than "+strconv.Itoa(maxJSONDepth)+" levels deep")
 				}
-				path := ""
+				path, frameSchema := "", schema
 				if top != nil {
-					path = top.path
+					path, frameSchema = top.path, top.child
 					top.wantKey = top.object
 				}
-				stack = append(stack, jsonFrame{object: d == '{', wantKey: d == '{', path: path, base: path})
+				stack = append(stack, jsonFrame{object: d == '{', wantKey: d == '{', path: path, base: path, schema: frameSchema})
 			default:
 				stack = stack[:len(stack)-1]
 			}
@@ -58,7 +63,7 @@ func checkJSON(body []byte) error {
 			continue // a scalar at the top or in an array
 		}
 		if !top.wantKey {
-			top.wantKey = true // that was a value; a key comes next
+			top.wantKey, top.child = true, nil // that was a value; a key comes next
 			continue
 		}
 		key, _ := tok.(string)
@@ -72,6 +77,13 @@ func checkJSON(body []byte) error {
 		if _, dup := top.keys[key]; dup {
 			return manifest.Invalid(safeField(name), "appears twice in the same object")
 		}
+		if top.schema != nil {
+			child, known := top.schema.names[key]
+			if !known {
+				return manifest.Invalid(safeField(name), "is not a field of the request")
+			}
+			top.child = child
+		}
 		top.keys[key] = struct{}{}
 		top.path, top.wantKey = name, false
 	}
@@ -84,9 +96,49 @@ type jsonFrame struct {
 	keys    map[string]struct{} // keys seen in this object
 	base    string              // dotted path of this object
 	path    string              // dotted path of the current key
+	schema  *jsonSchema         // exact member names of this object; nil: any
+	child   *jsonSchema         // schema of the current key's value
 }
 
-// safeField keeps a caller-supplied key short and printable for messages.
+// jsonSchema holds the exact member names of a struct decoded from a
+// request, each with the schema of its value (nil for maps, strings and
+// other values whose keys are free).
+type jsonSchema struct {
+	names map[string]*jsonSchema
+}
+
+var schemas sync.Map // reflect.Type -> *jsonSchema
+
+// schemaOf returns the schema of the struct t (or *t) by its json tags; nil
+// for any other type. Request types are not recursive.
+func schemaOf(t reflect.Type) *jsonSchema {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	if s, ok := schemas.Load(t); ok {
+		return s.(*jsonSchema)
+	}
+	s := &jsonSchema{names: map[string]*jsonSchema{}}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if !f.IsExported() || name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		s.names[name] = schemaOf(f.Type)
+	}
+	v, _ := schemas.LoadOrStore(t, s)
+	return v.(*jsonSchema)
+}
+
+// safeField keeps a caller-supplied key short and printable for messages;
+// a key with nothing printable is named "body".
 func safeField(s string) string {
 	out := make([]rune, 0, len(s))
 	for _, r := range s {
@@ -98,6 +150,9 @@ func safeField(s string) string {
 			out = append(out, '…')
 			break
 		}
+	}
+	if len(out) == 0 || strings.Trim(string(out), ".") == "" {
+		return "body"
 	}
 	return string(out)
 }

@@ -9,6 +9,8 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/rs/zerolog"
@@ -79,7 +81,7 @@ func decodeBody(r *http.Request, dst any) error {
 
 // decodeJSON is decodeBody's work on bytes.
 func decodeJSON(body []byte, dst any) error {
-	if err := checkJSON(body); err != nil {
+	if err := checkJSON(body, schemaOf(reflect.TypeOf(dst))); err != nil {
 		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -113,7 +115,10 @@ func decodeError(err error) error {
 		return manifest.Invalid("body", "is not valid JSON")
 	}
 	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return manifest.Invalid(strings.Trim(name, `"`), "is not a field of the request")
+		if unquoted, err := strconv.Unquote(name); err == nil {
+			name = unquoted
+		}
+		return manifest.Invalid(safeField(name), "is not a field of the request")
 	}
 	return manifest.Invalid("body", fmt.Sprintf("could not be read (%s)", firstLine(err.Error())))
 }

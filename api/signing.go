@@ -145,8 +145,10 @@ func (v *Verifier) Verify(h http.Header, body []byte) error {
 	// A replay is the same signed message sent again: the same id and
 	// timestamp. An engine retrying a message keeps the id and signs a new
 	// timestamp; that is not a replay, and the idempotency store answers it.
-	// An entry lives as long as its timestamp is acceptable.
-	first, err := v.replay.First(id+"."+ts, at.Add(signatureTolerance))
+	// An entry lives as long as its timestamp is acceptable, and a second
+	// more: a timestamp exactly at the edge of the window is still accepted,
+	// so its entry must not expire at that same instant.
+	first, err := v.replay.First(id+"."+ts, at.Add(signatureTolerance+time.Second))
 	if err != nil {
 		return fmt.Errorf("replay check: %w", err)
 	}
