@@ -174,7 +174,12 @@ func (s *Server) timeout(e *executionInfo) (time.Duration, error) {
 	if e.TimeoutMs < 100 {
 		return 0, manifest.Invalid("execution.timeoutMs", "must be at least 100")
 	}
-	return min(time.Duration(e.TimeoutMs)*time.Millisecond, s.deps.MaxTimeout), nil
+	// Compare in milliseconds first: a huge timeoutMs would overflow the
+	// Duration into an already-passed deadline.
+	if e.TimeoutMs >= s.deps.MaxTimeout.Milliseconds() {
+		return s.deps.MaxTimeout, nil
+	}
+	return time.Duration(e.TimeoutMs) * time.Millisecond, nil
 }
 
 func (s *Server) env(session *profitwell.Session, log zerolog.Logger) modules.Env {
