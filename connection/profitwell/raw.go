@@ -3,6 +3,7 @@ package profitwell
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -89,6 +90,14 @@ func rawResponse(res *response, secret string) RawResponse {
 		body = bytes.ReplaceAll(body, []byte(secret), []byte(redacted))
 		h.Del("Content-Length")
 	}
+	if secret != "" && bytes.IndexByte(body, '\\') >= 0 {
+		// JSON escapes ("\u0070wtok…") hide an echo from the byte search, and
+		// the module decodes the body, which would reveal it.
+		if scrubbed, ok := scrubJSON(body, secret); ok {
+			body = scrubbed
+			h.Del("Content-Length")
+		}
+	}
 	for k, vs := range h {
 		for i, v := range vs {
 			if secret != "" && strings.Contains(v, secret) {
@@ -97,6 +106,53 @@ func rawResponse(res *response, secret string) RawResponse {
 		}
 	}
 	return RawResponse{Status: res.status, Header: h, Body: body}
+}
+
+// scrubJSON decodes a JSON body and, when a string or key holds secret,
+// returns it re-encoded with every echo replaced by "[REDACTED]".
+func scrubJSON(body []byte, secret string) ([]byte, bool) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil || dec.More() {
+		return nil, false
+	}
+	found := false
+	var walk func(any) any
+	walk = func(v any) any {
+		switch x := v.(type) {
+		case string:
+			if strings.Contains(x, secret) {
+				found = true
+				return strings.ReplaceAll(x, secret, redacted)
+			}
+		case []any:
+			for i := range x {
+				x[i] = walk(x[i])
+			}
+		case map[string]any:
+			for k, item := range x {
+				item = walk(item)
+				if nk := walk(k).(string); nk != k {
+					delete(x, k)
+					k = nk
+				}
+				x[k] = item
+			}
+		}
+		return v
+	}
+	v = walk(v)
+	if !found {
+		return nil, false
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(v) != nil {
+		return nil, false
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), true
 }
 
 func invalidRaw(msg string) *Error {
