@@ -10,7 +10,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 IMAGE       ?= profitwell-connector:$(VERSION)
 PROMTOOL    ?= promtool
 
-.PHONY: run test test-deps test-deploy test-monitoring image lint build cover golden docs clean bench bench-micro
+.PHONY: run test test-deps test-deploy test-monitoring image lint build cover golden docs clean bench bench-micro loadtest
 
 ## run: serve on :8080 against the embedded ProfitWell sandbox (no account needed)
 run:
@@ -69,6 +69,12 @@ bench:
 ## bench-micro: the hot-path micro benchmarks, benchstat-friendly
 bench-micro:
 	$(GO) test -run '^$$' -bench . -benchmem -count=$${COUNT:-6} ./api/ ./modules/ ./manifest/ ./connection/profitwell/
+
+## loadtest: bounded in-process load with upstream faults on loopback, checked
+## (docs/RELIABILITY.md); LOAD_CONCURRENCY (16), LOAD_DURATION (20s), LOAD_FAULTS (on)
+loadtest:
+	$(GO) build -o bin/loadtest ./cmd/loadtest
+	bin/loadtest
 
 ## cover: per-package test coverage
 cover:
