@@ -238,6 +238,9 @@ func FuzzExecuteEnvelope(f *testing.F) {
 			return
 		}
 		checkExactKeys(t, body)
+		if why := referenceRefusal(body); why != "" {
+			t.Fatalf("accepted %q, which has %s", body, why)
+		}
 		again, err := json.Marshal(first)
 		if err != nil {
 			t.Fatalf("re-encode %q: %v", body, err)
@@ -279,6 +282,54 @@ func checkExactKeys(t *testing.T, body []byte) {
 
 // compactJSON normalises a state for comparison; absent and null mean the
 // same (no state).
+// referenceRefusal walks body with encoding/json's own tokenizer (keys
+// unescaped) and names what checkJSON must refuse: a duplicate key in one
+// object, or nesting deeper than maxJSONDepth. "" when there is none.
+func referenceRefusal(body []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	type frame struct {
+		object, wantKey bool
+		keys            map[string]bool
+	}
+	var stack []*frame
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if d, ok := tok.(json.Delim); ok {
+			if d == '{' || d == '[' {
+				if len(stack) >= maxJSONDepth {
+					return "nesting deeper than the maximum"
+				}
+				if top != nil && top.object {
+					top.wantKey = true
+				}
+				stack = append(stack, &frame{object: d == '{', wantKey: d == '{', keys: map[string]bool{}})
+			} else {
+				stack = stack[:len(stack)-1]
+			}
+			continue
+		}
+		if top == nil || !top.object {
+			continue
+		}
+		if !top.wantKey {
+			top.wantKey = true
+			continue
+		}
+		key := tok.(string)
+		if top.keys[key] {
+			return fmt.Sprintf("the key %q twice in one object", key)
+		}
+		top.keys[key], top.wantKey = true, false
+	}
+}
+
 func compactJSON(t *testing.T, raw json.RawMessage) json.RawMessage {
 	t.Helper()
 	if raw == nil || string(raw) == "null" {
