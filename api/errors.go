@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 	"unicode"
 
 	"github.com/profitwell-connector/connector/connection/profitwell"
@@ -57,10 +56,8 @@ var (
 	errEngineSignature = errors.New("engine signature refused")
 	errNotFound        = errors.New("no such endpoint")
 	errMethod          = errors.New("method not allowed")
-	errNotAcceptable   = errors.New("request body must be application/json")
 	errShuttingDown    = errors.New("the connector is shutting down")
 	errBodyTooLarge    = errors.New("request body too large")
-	errInternalPanic   = errors.New("internal error")
 	errBadContentType  = errors.New("unsupported content type")
 )
 
@@ -198,11 +195,6 @@ func capitalize(s string) string {
 	r := []rune(s)
 	r[0] = unicode.ToUpper(r[0])
 	return string(r)
-}
-
-// retryAfterDuration converts a problem's wait for logs.
-func (p *Problem) retryAfterDuration() time.Duration {
-	return time.Duration(p.RetryAfterMs) * time.Millisecond
 }
 
 // signatureReason is the safe part of a signature error.

@@ -20,10 +20,6 @@ import (
 	"github.com/profitwell-connector/connector/manifest"
 )
 
-type ctxKey int
-
-const requestIDKey ctxKey = iota
-
 // validRequestID is what an inbound X-Request-Id must look like to be kept:
 // 1 to 64 characters of [A-Za-z0-9._:-]. It runs on every request, so it is
 // a loop, not a regexp.

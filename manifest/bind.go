@@ -144,7 +144,7 @@ func CheckBinding(fields []Field, params reflect.Type) []error {
 		}
 	}
 	for name, sf := range byName {
-		errs = append(errs, fmt.Errorf("Go field %s.%s is tagged %q, which is not a declared field", params, sf.Name, name))
+		errs = append(errs, fmt.Errorf("go field %s.%s is tagged %q, which is not a declared field", params, sf.Name, name))
 	}
 	return errs
 }

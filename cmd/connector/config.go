@@ -106,10 +106,7 @@ func settings() []setting {
 			return nil
 		}},
 		{name: "signing-secrets", serve: true, def: "", usage: "Standard Webhooks secrets (whsec_<base64>, comma-separated for rotation); when set, every engine request must be signed", set: func(c *config, v string) error {
-			c.SigningSecrets = nil
-			for _, sec := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' }) {
-				c.SigningSecrets = append(c.SigningSecrets, sec)
-			}
+			c.SigningSecrets = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
 			if len(c.SigningSecrets) > 0 {
 				if _, err := api.NewVerifier(c.SigningSecrets, nil, nil); err != nil {
 					return err
