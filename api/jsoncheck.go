@@ -1,8 +1,6 @@
 package api
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
 	"reflect"
@@ -27,11 +25,11 @@ func checkJSON(body []byte, schema *jsonSchema) error {
 	if !utf8.Valid(body) {
 		return manifest.Invalid("body", "must be valid UTF-8")
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
+	var states [8]tokenState
+	toks := jsonTokens{s: body, stack: states[:0]} // json.Decoder.Token's walk, without its allocations
 	var stack []jsonFrame
 	for {
-		tok, err := dec.Token()
+		tok, err := toks.next()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
@@ -42,7 +40,7 @@ func checkJSON(body []byte, schema *jsonSchema) error {
 		if len(stack) > 0 {
 			top = &stack[len(stack)-1]
 		}
-		if d, ok := tok.(json.Delim); ok {
+		if d := tok.delim; d != 0 {
 			switch d {
 			case '{', '[':
 				if len(stack) >= maxJSONDepth {
@@ -66,7 +64,7 @@ func checkJSON(body []byte, schema *jsonSchema) error {
 			top.wantKey, top.child = true, nil // that was a value; a key comes next
 			continue
 		}
-		key, _ := tok.(string)
+		key := tok.name
 		name := key
 		if top.base != "" {
 			name = top.base + "." + key
