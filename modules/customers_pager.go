@@ -69,8 +69,8 @@ func decodeCustomersPos(at json.RawMessage) (customersPos, error) {
 // write the position after any prefix of it.
 type customersPage struct {
 	rows          []profitwell.CustomerRow // skipped rows removed
-	done          bool                  // ProfitWell has no more rows
-	base          customersPos          // the window used and the anchor before these rows
+	done          bool                     // ProfitWell has no more rows
+	base          customersPos             // the window used and the anchor before these rows
 	page, perPage int
 }
 
