@@ -212,6 +212,10 @@ func scanString(s string, p int) (int, bool) {
 	}
 	for p++; p < len(s); {
 		c := s[p]
+		if plainStringByte[c] {
+			p++
+			continue
+		}
 		switch {
 		case c == '"':
 			return p + 1, true
@@ -229,6 +233,15 @@ func scanString(s string, p int) (int, bool) {
 	}
 	return 0, false
 }
+
+// plainStringByte marks the bytes a canonical string holds as they are:
+// printable ASCII but the quote and the backslash.
+var plainStringByte = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // scanInt reads an integer in the form strconv.FormatInt writes, within
 // int64.
