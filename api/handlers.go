@@ -195,13 +195,18 @@ type verifyResponse struct {
 	Metadata connection.Metadata `json:"metadata"`
 }
 
+// decodeConnected decodes the body into dst and reads the private token of
+// its connection object.
+func decodeConnected(r *http.Request, dst any, conn *map[string]any) (profitwell.Token, error) {
+	if err := decodeBody(r, dst); err != nil {
+		return profitwell.Token{}, err
+	}
+	return connection.Token(*conn)
+}
+
 func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request) {
 	var req verifyRequest
-	if err := decodeBody(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	token, err := connection.Token(req.Connection)
+	token, err := decodeConnected(r, &req, &req.Connection)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -226,11 +231,7 @@ type rpcRequest struct {
 func (s *Server) handleRPC(w http.ResponseWriter, r *http.Request) {
 	name := chi.URLParam(r, "name")
 	var req rpcRequest
-	if err := decodeBody(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	token, err := connection.Token(req.Connection)
+	token, err := decodeConnected(r, &req, &req.Connection)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
