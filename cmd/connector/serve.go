@@ -37,6 +37,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	tuneGC(getenv)
 	logger := newLogger(c, stdout)
 
 	baseURL := c.ProfitWellURL
