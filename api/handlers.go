@@ -73,13 +73,15 @@ func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	name := chi.URLParam(r, "name")
 	spec, known := s.deps.Registry.Spec(name)
-	log := zerolog.Ctx(r.Context()).With().Str("module", name).Logger()
-	ctx := log.WithContext(r.Context())
-	r = r.WithContext(ctx)
+	// The request's own logger gains the module (and below the execution
+	// id), so the access line and every later line carry them.
+	log := zerolog.Ctx(r.Context())
 	if !known {
+		log.UpdateContext(func(c zerolog.Context) zerolog.Context { return c.Str("module", "(unknown)") })
 		s.writeError(w, r, modules.ErrUnknownModule)
 		return
 	}
+	log.UpdateContext(func(c zerolog.Context) zerolog.Context { return c.Str("module", spec.Name) })
 
 	var req executeRequest
 	if err := decodeBody(r, &req); err != nil {
@@ -87,8 +89,8 @@ func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.Execution != nil && req.Execution.ID != "" {
-		log = log.With().Str("execution_id", safeLogValue(req.Execution.ID)).Logger()
-		r = r.WithContext(log.WithContext(r.Context()))
+		id := safeLogValue(req.Execution.ID)
+		log.UpdateContext(func(c zerolog.Context) zerolog.Context { return c.Str("execution_id", id) })
 	}
 	token, err := connection.Token(req.Connection)
 	timeout, terr := s.timeout(req.Execution)

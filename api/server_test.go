@@ -359,3 +359,27 @@ func TestHostileBodiesAreRefusedCleanly(t *testing.T) {
 	assert.Equal(t, http.StatusOK, ok.Status, string(ok.Body))
 	assert.Empty(t, h.Emu.Requests()[1:], "only the good request reached ProfitWell")
 }
+
+func TestAccessLogCarriesModuleAndExecution(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{})
+	r := h.execute("listPlans", map[string]any{"limit": 1}, map[string]any{"execution": map[string]any{"id": "run-7", "cycle": 1}})
+	require.Equal(t, http.StatusOK, r.Status)
+	id := r.Header.Get("X-Request-Id")
+	var access map[string]any
+	for _, line := range strings.Split(h.Logs.String(), "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) == nil && m["message"] == "request" && m["request_id"] == id {
+			access = m
+		}
+	}
+	require.NotNil(t, access, "an access line for the request")
+	assert.Equal(t, "listPlans", access["module"])
+	assert.Equal(t, "run-7", access["execution_id"])
+	assert.Equal(t, "/v1/modules/{name}/execute", access["route"])
+	assert.EqualValues(t, 200, access["status"])
+
+	h.execute("no<such>module", nil)
+	assert.Contains(t, h.Logs.String(), `"module":"(unknown)"`)
+	assert.NotContains(t, h.Logs.String(), "no<such>module", "caller-chosen names stay out of the log")
+}
