@@ -39,6 +39,7 @@ type config struct {
 	ShutdownTimeout     time.Duration
 	UpstreamRate        float64
 	UpstreamBurst       int
+	DebugAddr           string
 }
 
 // setting describes one configuration entry, for flags, env and README.
@@ -152,6 +153,15 @@ func settings() []setting {
 				return errors.New("must be a whole number above 0")
 			}
 			c.UpstreamBurst = n
+			return nil
+		}},
+		{name: "debug-addr", def: "", usage: "listen address of a separate profiling server (net/http/pprof under /debug/pprof/); empty: off. Keep it on loopback or a private port", set: func(c *config, v string) error {
+			if v != "" {
+				if _, _, err := net.SplitHostPort(v); err != nil {
+					return errors.New("must be host:port, e.g. 127.0.0.1:6060, or empty")
+				}
+			}
+			c.DebugAddr = v
 			return nil
 		}},
 	}

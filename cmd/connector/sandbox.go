@@ -20,6 +20,11 @@ func sandbox(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	logger := newLogger(c, stdout)
+	stopDebug, err := startDebug(c, logger)
+	if err != nil {
+		return err
+	}
+	defer stopDebug()
 	emu := profitwelltest.New(profitwelltest.Options{
 		Seed: c.SandboxSeed, Tokens: []string{c.SandboxToken}, RateLimit: c.SandboxRateLimit,
 	})

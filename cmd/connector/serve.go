@@ -39,6 +39,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	tuneGC(getenv)
 	logger := newLogger(c, stdout)
+	stopDebug, err := startDebug(c, logger)
+	if err != nil {
+		return err
+	}
+	defer stopDebug()
 
 	baseURL := c.ProfitWellURL
 	if c.Sandbox {
