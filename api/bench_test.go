@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"github.com/profitwell-connector/connector/connection"
@@ -218,6 +220,89 @@ func BenchmarkExecute(b *testing.B) {
 			heap := float64(m1.TotalAlloc-m0.TotalAlloc) / float64(n)
 			b.ReportMetric(float64(w.n), "resp-B")
 			b.ReportMetric(heap/float64(w.n), "heap/resp")
+		})
+	}
+}
+
+// memoryTransport answers upstream requests from a cachingUpstream without
+// any I/O, so BenchmarkExecuteNoIO measures the connector's own CPU.
+type memoryTransport struct{ up *cachingUpstream }
+
+func (t memoryTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	rec := &discardRecorder{h: http.Header{}}
+	t.up.ServeHTTP(rec, r)
+	if r.Body != nil {
+		_ = r.Body.Close()
+	}
+	return &http.Response{
+		StatusCode: rec.status, Status: http.StatusText(rec.status), Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: rec.h, Body: io.NopCloser(bytes.NewReader(rec.body)), ContentLength: int64(len(rec.body)), Request: r,
+	}, nil
+}
+
+// discardRecorder keeps the status, headers and body of a cached answer.
+type discardRecorder struct {
+	h      http.Header
+	status int
+	body   []byte
+}
+
+func (d *discardRecorder) Header() http.Header { return d.h }
+func (d *discardRecorder) Write(b []byte) (int, error) {
+	if d.status == 0 {
+		d.status = http.StatusOK
+	}
+	d.body = b
+	return len(b), nil
+}
+func (d *discardRecorder) WriteHeader(code int) { d.status = code }
+
+// BenchmarkExecuteNoIO is the connector's own work per execution: the whole
+// handler chain as served (JSON access log at info, metrics, every
+// middleware) and the client's logic, with the upstream answered from
+// memory and the answer discarded. What `make bench` adds on top is
+// net/http's server and transport, which a bare proxy pays too.
+func BenchmarkExecuteNoIO(b *testing.B) {
+	up := &cachingUpstream{emu: profitwelltest.New(profitwelltest.Options{Seed: 7, Customers: 1000}), cache: map[string][]byte{}}
+	reg := prometheus.NewRegistry()
+	logger := zerolog.New(io.Discard).Level(zerolog.InfoLevel).With().Timestamp().Logger()
+	client, err := profitwell.New(profitwell.Config{BaseURL: "http://upstream.invalid", Rate: 1e9, Burst: 1 << 30,
+		HTTPClient: &http.Client{Transport: memoryTransport{up}}, Registerer: reg, Logger: logger})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer client.Close()
+	mods, err := modules.Default(modules.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv, err := NewServer(Deps{Registry: mods, Client: client, Manifest: modules.Document(mods),
+		Logger: logger, Registerer: reg, Gatherer: reg, DefaultTimeout: 10 * time.Second})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct{ name, module, params string }{
+		{"getPlan", "getPlan", `{"planId":"pro"}`},
+		{"listPlans10", "listPlans", `{"limit":10}`},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			body := []byte(`{"connection":{"privateToken":"` + testToken + `"},"parameters":` + c.params + `}`)
+			w := &discardWriter{h: http.Header{}}
+			exec := func() {
+				w.reset()
+				r := httptest.NewRequestWithContext(context.Background(), http.MethodPost,
+					"/v1/modules/"+c.module+"/execute", bytes.NewReader(body))
+				r.Header.Set("Content-Type", "application/json")
+				srv.ServeHTTP(w, r)
+				if w.status != http.StatusOK {
+					b.Fatalf("status %d", w.status)
+				}
+			}
+			exec()
+			b.ReportAllocs()
+			for b.Loop() {
+				exec()
+			}
 		})
 	}
 }
