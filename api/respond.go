@@ -81,6 +81,9 @@ func decodeBody(r *http.Request, dst any) error {
 
 // decodeJSON is decodeBody's work on bytes.
 func decodeJSON(body []byte, dst any) error {
+	if decodeEnvelope(body, dst) {
+		return nil
+	}
 	if err := checkJSON(body, schemaOf(reflect.TypeOf(dst))); err != nil {
 		return err
 	}
