@@ -504,3 +504,48 @@ func TestCustomerJSONTags(t *testing.T) {
 		assert.Contains(t, string(b), `"`+k+`"`)
 	}
 }
+
+// deadlineRecorder answers every request with an empty plan list (a nil
+// Body, which RoundTrippers may return) and records the request context's
+// deadline.
+type deadlineRecorder struct {
+	deadline time.Time
+	has      bool
+}
+
+func (d *deadlineRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
+	d.deadline, d.has = r.Context().Deadline()
+	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Request: r}, nil
+}
+
+// TestTransportUse: a plain client is used through its transport, and a
+// call without a deadline still gets the backstop one; a client with its
+// own timeout goes through http.Client.Do, which applies that timeout.
+func TestTransportUse(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name    string
+		timeout time.Duration
+		want    time.Duration
+	}{
+		{"plain client", 0, clientTimeout},
+		{"client with a timeout", 7 * time.Second, 7 * time.Second},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rec := &deadlineRecorder{}
+			cl, err := New(Config{BaseURL: "http://upstream.invalid", HTTPClient: &http.Client{Transport: rec, Timeout: c.timeout}})
+			require.NoError(t, err)
+			assert.Equal(t, c.timeout == 0, cl.rt != nil)
+			start := time.Now()
+			_, err = cl.Session(NewToken(testToken)).ListPlans(context.Background())
+			require.Error(t, err, "an empty body is not a plan list")
+			require.True(t, rec.has, "the request carried a deadline")
+			assert.WithinDuration(t, start.Add(c.want), rec.deadline, 2*time.Second)
+
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			defer cancel()
+			_, _ = cl.Session(NewToken(testToken)).ListPlans(ctx)
+			assert.WithinDuration(t, time.Now().Add(3*time.Second), rec.deadline, 2*time.Second, "the caller's deadline wins")
+		})
+	}
+}

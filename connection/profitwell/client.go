@@ -59,7 +59,7 @@ const (
 	// noRetryAfterCap bounds the wait before retrying a 429 that came
 	// without Retry-After.
 	noRetryAfterCap = 5 * time.Second
-	// clientTimeout is a backstop for callers that forget a deadline.
+	// clientTimeout is a backstop deadline for calls whose context has none.
 	clientTimeout = 60 * time.Second
 )
 
@@ -117,6 +117,7 @@ type Config struct {
 type Client struct {
 	base        string // scheme://host[/prefix], no trailing slash
 	hc          *http.Client
+	rt          http.RoundTripper // hc's transport, used directly when hc adds nothing to it
 	traceable   bool // the transport is an *http.Transport, so httptrace is reliable
 	pacer       Pacer
 	breaker     *breaker
@@ -178,12 +179,21 @@ func New(cfg Config) (*Client, error) {
 		hc := *cfg.HTTPClient // a copy: we must not change the caller's redirect policy
 		c.hc = &hc
 	} else {
-		c.hc = &http.Client{Transport: newTransport(), Timeout: clientTimeout}
+		c.hc = &http.Client{Transport: newTransport()}
 	}
 	c.hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	switch c.hc.Transport.(type) {
 	case nil, *http.Transport:
 		c.traceable = true
+	}
+	// With redirects refused, a client without a cookie jar or timeout is
+	// its transport plus a per-request copy of the headers (kept for
+	// redirects that never happen): requests then go to the transport.
+	if c.hc.Jar == nil && c.hc.Timeout == 0 {
+		c.rt = c.hc.Transport
+		if c.rt == nil {
+			c.rt = http.DefaultTransport
+		}
 	}
 	return c, nil
 }
@@ -480,6 +490,11 @@ func (s *Session) send(ctx context.Context, rq *request) (*response, *attemptErr
 	if rq.rawQuery != "" {
 		u += "?" + rq.rawQuery
 	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, clientTimeout)
+		defer cancel()
+	}
 	var gotConn atomic.Bool
 	reqCtx := ctx
 	if s.c.traceable {
@@ -507,7 +522,14 @@ func (s *Session) send(ctx context.Context, rq *request) (*response, *attemptErr
 	req.Header.Set("User-Agent", s.c.userAgent)
 	req.Header["Authorization"] = []string{s.tok.Reveal()}
 
-	resp, err := s.c.hc.Do(req)
+	var resp *http.Response
+	if s.c.rt != nil {
+		if resp, err = s.c.rt.RoundTrip(req); err == nil && resp.Body == nil {
+			resp.Body = http.NoBody
+		}
+	} else {
+		resp, err = s.c.hc.Do(req)
+	}
 	if err != nil {
 		return nil, s.transportError(ctx, rq, err, s.c.traceable && !gotConn.Load())
 	}
