@@ -19,7 +19,8 @@ func sandbox(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	logger := newLogger(c, stdout)
+	logger, flushLog := newLogger(c, stdout)
+	defer flushLog()
 	stopDebug, err := startDebug(c, logger)
 	if err != nil {
 		return err

@@ -23,12 +23,18 @@ import (
 	"github.com/profitwell-connector/connector/modules"
 )
 
-func newLogger(c *config, w io.Writer) zerolog.Logger {
+// newLogger builds the process logger; flush writes lines still buffered
+// (JSON lines are batched, see lineBuffer) and must run before exit.
+func newLogger(c *config, w io.Writer) (logger zerolog.Logger, flush func()) {
 	level, _ := zerolog.ParseLevel(c.LogLevel)
+	flush = func() {}
 	if c.LogFormat == "console" {
 		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly, NoColor: true}
+	} else {
+		b := newLineBuffer(w, logBufferSize, logFlushDelay)
+		w, flush = b, func() { _ = b.Close() }
 	}
-	return zerolog.New(w).Level(level).With().Timestamp().Logger()
+	return zerolog.New(w).Level(level).With().Timestamp().Logger(), flush
 }
 
 // serve runs the HTTP server until ctx ends, then drains and stops.
@@ -38,7 +44,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	tuneGC(getenv)
-	logger := newLogger(c, stdout)
+	logger, flushLog := newLogger(c, stdout)
+	defer flushLog()
 	stopDebug, err := startDebug(c, logger)
 	if err != nil {
 		return err
