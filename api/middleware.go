@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -14,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/rs/zerolog"
 
 	"github.com/profitwell-connector/connector/manifest"
@@ -52,8 +50,7 @@ func (s *Server) requestID(next http.Handler) http.Handler {
 		}
 		w.Header().Set("X-Request-Id", id)
 		log := s.deps.Logger.With().Str("request_id", id).Logger()
-		ctx := log.WithContext(r.Context())
-		ctx = contextWithRequestID(ctx, id)
+		ctx := withRequestState(log.WithContext(r.Context()), &requestState{id: id})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
@@ -90,7 +87,9 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // instrument writes the access log line and the HTTP metrics, labelled by
-// the route pattern (bounded), never the raw path.
+// the route pattern (bounded), never the raw path. The matched route's
+// handler names its pattern (see handle); a request no route matched is
+// "unmatched".
 func (s *Server) instrument(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -98,8 +97,8 @@ func (s *Server) instrument(next http.Handler) http.Handler {
 		next.ServeHTTP(sw, r)
 		elapsed := time.Since(start)
 		route := "unmatched"
-		if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
-			route = rc.RoutePattern()
+		if st := stateOf(r.Context()); st != nil && st.route != "" {
+			route = st.route
 		}
 		if sw.status == 0 {
 			sw.status = http.StatusOK
@@ -194,16 +193,22 @@ func (s *Server) readBody(next http.Handler) http.Handler {
 			s.writeError(w, r, manifest.Invalid("body", "could not be read"))
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), bodyKey{}, body)))
+		st := stateOf(r.Context())
+		if st == nil { // outside requestID
+			st = &requestState{}
+			r = r.WithContext(withRequestState(r.Context(), st))
+		}
+		st.body = body
+		next.ServeHTTP(w, r)
 	})
 }
 
-type bodyKey struct{}
-
 // requestBody returns the bytes readBody kept.
 func requestBody(r *http.Request) []byte {
-	b, _ := r.Context().Value(bodyKey{}).([]byte)
-	return b
+	if st := stateOf(r.Context()); st != nil {
+		return st.body
+	}
+	return nil
 }
 
 // verifySignature refuses, when signing secrets are configured, any request

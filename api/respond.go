@@ -18,16 +18,34 @@ import (
 	"github.com/profitwell-connector/connector/manifest"
 )
 
-type requestIDCtx struct{}
+// requestState is what the middleware learns about a request, kept in one
+// context value so that no step copies the request to add its part: the
+// id (requestID), the raw body (readBody) and the route pattern (set by
+// the matched route's handler, read by instrument).
+type requestState struct {
+	id    string
+	body  []byte
+	route string
+}
 
-func contextWithRequestID(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, requestIDCtx{}, id)
+type requestStateKey struct{}
+
+func withRequestState(ctx context.Context, st *requestState) context.Context {
+	return context.WithValue(ctx, requestStateKey{}, st)
+}
+
+// stateOf returns the request's state, nil outside the middleware.
+func stateOf(ctx context.Context) *requestState {
+	st, _ := ctx.Value(requestStateKey{}).(*requestState)
+	return st
 }
 
 // RequestID returns the request id of a request's context.
 func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDCtx{}).(string)
-	return id
+	if st := stateOf(ctx); st != nil {
+		return st.id
+	}
+	return ""
 }
 
 // writeJSON answers with status and v encoded as JSON.

@@ -18,7 +18,8 @@
 // scenarios), BENCH_CONCURRENCY (e.g. "1,8"), BENCH_SCENARIOS (e.g.
 // "getPlan,listCustomers250"), BENCH_ROUNDS (rounds each cell's operations
 // are cut into, run in turn on each path; default 5), BENCH_CONNECTOR_ARGS (extra
-// flags for the connector, e.g. "--log-level warn").
+// flags for the connector, e.g. "--log-level warn"), BENCH_PROXY_DEBUG_ADDR
+// (serve net/http/pprof of the proxy there, e.g. "127.0.0.1:6062").
 package main
 
 import (
@@ -29,6 +30,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"net/http/pprof"
 	"net/url"
 	"os"
 	"os/signal"
@@ -75,6 +77,11 @@ func runProxy(args []string) error {
 		return err
 	}
 	fmt.Printf("proxy listening on %s\n", ln.Addr())
+	if dbg := os.Getenv("BENCH_PROXY_DEBUG_ADDR"); dbg != "" {
+		// Profiles of the baseline, to compare with the connector's
+		// (--debug-addr): net/http/pprof on its own listener.
+		go func() { _ = http.ListenAndServe(dbg, pprofMux()) }() //nolint:gosec // loopback, benchmark only
+	}
 	srv := &http.Server{Handler: rp, ReadHeaderTimeout: 5 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -86,4 +93,11 @@ func runProxy(args []string) error {
 		return err
 	}
 	return nil
+}
+
+func pprofMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	return mux
 }

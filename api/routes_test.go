@@ -1,0 +1,53 @@
+package api
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestRouteLabels: every route labels its requests (metrics and access log)
+// with chi's own pattern for it, and a request no route matches is
+// "unmatched".
+func TestRouteLabels(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	srv := fakeServer(t, Deps{Logger: zerolog.Nop(), Registerer: reg, Gatherer: reg})
+	routes, ok := srv.handler.(chi.Routes)
+	require.True(t, ok)
+	want := map[string]bool{"unmatched": true}
+	require.NoError(t, chi.Walk(routes, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		route = strings.TrimSuffix(strings.ReplaceAll(route, "/*/", "/"), "/")
+		want[route] = true
+		path := strings.ReplaceAll(route, "{name}", "fakeEcho")
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, httptest.NewRequest(method, path, strings.NewReader(`{}`)))
+		assert.NotEqual(t, http.StatusNotFound, rec.Code, "%s %s is routed", method, path)
+		return nil
+	}))
+	assert.Len(t, want, 9, "eight routes and unmatched")
+	srv.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/nowhere", nil))
+
+	families, err := reg.Gather()
+	require.NoError(t, err)
+	got := map[string]bool{}
+	for _, f := range families {
+		if f.GetName() != "connector_http_requests_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "route" {
+					got[l.GetValue()] = true
+				}
+			}
+		}
+	}
+	assert.Equal(t, want, got)
+}
