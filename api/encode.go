@@ -40,7 +40,7 @@ func writeExecute(w http.ResponseWriter, res executeResponse) {
 		writeJSON(w, http.StatusOK, res) // the same failure answer as ever
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
+	w.Header()["Content-Type"] = jsonContentType
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(buf.Bytes())
 }

@@ -25,7 +25,8 @@ func decodeEnvelope(body []byte, dst any) bool {
 	if !utf8.Valid(body) {
 		return false
 	}
-	d := envelopeDecoder{s: body}
+	// One copy of the body: keys, strings and numbers are slices of it.
+	d := envelopeDecoder{s: string(body)}
 	var seen fields
 	ok := d.members(func(key string) bool {
 		switch v := dst.(type) {
@@ -77,7 +78,7 @@ func decodeEnvelope(body []byte, dst any) bool {
 // envelopeDecoder reads one JSON text; every method returns false on
 // anything the fast path does not take.
 type envelopeDecoder struct {
-	s     []byte
+	s     string
 	p     int
 	depth int
 }
@@ -159,10 +160,10 @@ func (d *envelopeDecoder) str() (string, bool) {
 	}
 	d.p = end
 	if plain {
-		return string(d.s[start+1 : end-1]), true
+		return d.s[start+1 : end-1], true
 	}
 	var v string
-	if json.Unmarshal(d.s[start:end], &v) != nil {
+	if json.Unmarshal([]byte(d.s[start:end]), &v) != nil {
 		return "", false
 	}
 	return v, true
@@ -286,7 +287,7 @@ func (d *envelopeDecoder) rawField(dst *json.RawMessage) bool {
 	if _, ok := d.value(); !ok {
 		return false
 	}
-	*dst = append(json.RawMessage(nil), d.s[start:d.p]...)
+	*dst = json.RawMessage(d.s[start:d.p])
 	return true
 }
 

@@ -141,12 +141,16 @@ func (t *jsonTokens) valueEnd() {
 	}
 }
 
+// jsonText is JSON held as bytes (request bodies) or as a string (the
+// execute envelope's fast path, whose values are slices of it).
+type jsonText interface{ ~string | ~[]byte }
+
 func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
 // scanJSONScalar checks the string, number or literal at p as
 // encoding/json's scanner does; it ends at the first byte that cannot
 // continue it.
-func scanJSONScalar(s []byte, p int) (int, bool) {
+func scanJSONScalar[T jsonText](s T, p int) (int, bool) {
 	switch c := s[p]; {
 	case c == '"':
 		end, _, ok := scanJSONString(s, p)
@@ -167,7 +171,7 @@ func scanJSONScalar(s []byte, p int) (int, bool) {
 // character, valid escapes. It returns the index after the closing quote
 // and whether the string is plain: ASCII without escapes, so its bytes are
 // its value (otherwise escapes and invalid UTF-8 need json's unquoting).
-func scanJSONString(s []byte, p int) (end int, plain, ok bool) {
+func scanJSONString[T jsonText](s T, p int) (end int, plain, ok bool) {
 	plain = true
 	for p++; p < len(s); p++ {
 		switch c := s[p]; {
@@ -189,8 +193,8 @@ func scanJSONString(s []byte, p int) (end int, plain, ok bool) {
 				if p+4 >= len(s) {
 					return 0, false, false
 				}
-				for _, h := range s[p+1 : p+5] {
-					if !('0' <= h && h <= '9' || 'a' <= h && h <= 'f' || 'A' <= h && h <= 'F') {
+				for i := p + 1; i < p+5; i++ {
+					if h := s[i]; !('0' <= h && h <= '9' || 'a' <= h && h <= 'f' || 'A' <= h && h <= 'F') {
 						return 0, false, false
 					}
 				}
@@ -204,7 +208,7 @@ func scanJSONString(s []byte, p int) (end int, plain, ok bool) {
 }
 
 // scanJSONNumber checks -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? at p.
-func scanJSONNumber(s []byte, p int) (int, bool) {
+func scanJSONNumber[T jsonText](s T, p int) (int, bool) {
 	digits := func(p int) (int, bool) {
 		start := p
 		for p < len(s) && '0' <= s[p] && s[p] <= '9' {
@@ -243,7 +247,7 @@ func scanJSONNumber(s []byte, p int) (int, bool) {
 	return p, true
 }
 
-func scanJSONLiteral(s []byte, p int, lit string) (int, bool) {
+func scanJSONLiteral[T jsonText](s T, p int, lit string) (int, bool) {
 	if len(s)-p < len(lit) || string(s[p:p+len(lit)]) != lit {
 		return 0, false
 	}

@@ -48,6 +48,11 @@ func RequestID(ctx context.Context) string {
 	return ""
 }
 
+// jsonContentType is the Content-Type value slice of JSON answers, shared:
+// net/http copies a handler's headers before it writes them, and nothing
+// here changes a header value in place.
+var jsonContentType = []string{"application/json"}
+
 // writeJSON answers with status and v encoded as JSON.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	var buf bytes.Buffer
@@ -57,7 +62,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		http.Error(w, `{"error":{"type":"RuntimeError","code":"ENCODE","message":"could not encode the answer"}}`, http.StatusInternalServerError)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
+	w.Header()["Content-Type"] = jsonContentType
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }

@@ -115,21 +115,24 @@ type Config struct {
 // Client is a ProfitWell API client. It is safe for concurrent use; create
 // one per process and bind it to a token per execution with Session.
 type Client struct {
-	base        string // scheme://host[/prefix], no trailing slash
-	hc          *http.Client
-	rt          http.RoundTripper // hc's transport, used directly when hc adds nothing to it
-	traceable   bool // the transport is an *http.Transport, so httptrace is reliable
-	pacer       Pacer
-	breaker     *breaker
-	metrics     *metrics
-	log         zerolog.Logger
-	now         func() time.Time
-	userAgent   string
-	maxAttempts int
-	backoffBase time.Duration
-	backoffMax  time.Duration
-	maxBody     int64
-	jitter      func(ceiling time.Duration) time.Duration // uniform in [0, ceiling]; replaced in tests
+	base string // scheme://host[/prefix], no trailing slash
+	hc   *http.Client
+	rt   http.RoundTripper // hc's transport, used directly when hc adds nothing to it
+	// userAgentHeader is the User-Agent header's value slice, shared by
+	// every request.
+	userAgentHeader []string
+	traceable       bool // the transport is an *http.Transport, so httptrace is reliable
+	pacer           Pacer
+	breaker         *breaker
+	metrics         *metrics
+	log             zerolog.Logger
+	now             func() time.Time
+	userAgent       string
+	maxAttempts     int
+	backoffBase     time.Duration
+	backoffMax      time.Duration
+	maxBody         int64
+	jitter          func(ceiling time.Duration) time.Duration // uniform in [0, ceiling]; replaced in tests
 }
 
 // New validates cfg, applies defaults and returns a Client.
@@ -174,6 +177,7 @@ func New(cfg Config) (*Client, error) {
 	if c.metrics, err = newMetrics(cfg.Registerer); err != nil {
 		return nil, fmt.Errorf("profitwell: register metrics: %w", err)
 	}
+	c.userAgentHeader = []string{c.userAgent}
 	c.breaker = newBreaker(cfg.BreakerFailures, orDefault(cfg.BreakerOpenFor, DefaultBreakerOpenFor), c.metrics)
 	if cfg.HTTPClient != nil {
 		hc := *cfg.HTTPClient // a copy: we must not change the caller's redirect policy
@@ -513,13 +517,15 @@ func (s *Session) send(ctx context.Context, rq *request) (*response, *attemptErr
 	for k, vs := range rq.header {
 		req.Header[k] = vs
 	}
+	// The shared value slices are only read: the transport copies nothing
+	// into them, and nothing else sees the request.
 	if req.Header.Get("Accept") == "" {
-		req.Header.Set("Accept", "application/json")
+		req.Header["Accept"] = jsonMediaType
 	}
 	if len(rq.body) > 0 && req.Header.Get("Content-Type") == "" {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header["Content-Type"] = jsonMediaType
 	}
-	req.Header.Set("User-Agent", s.c.userAgent)
+	req.Header["User-Agent"] = s.c.userAgentHeader
 	req.Header["Authorization"] = []string{s.tok.Reveal()}
 
 	var resp *http.Response
@@ -599,6 +605,10 @@ func (s *Session) transportError(ctx context.Context, rq *request, err error, no
 		neverSent: neverSent,
 	}
 }
+
+// jsonMediaType is the Accept and Content-Type value slice, shared by every
+// request.
+var jsonMediaType = []string{"application/json"}
 
 // unwrapURLError drops *url.Error's "Get "http://…":" prefix: the URL holds
 // ids and aliases, which do not belong in error texts or logs.
