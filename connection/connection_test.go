@@ -93,3 +93,27 @@ func TestVerifyRefusesABadToken(t *testing.T) {
 	assert.Equal(t, profitwell.KindUnauthorized, pw.Kind)
 	assert.Equal(t, 1, s.Requests(), "no fallback call for a refused token")
 }
+
+// TestPlainTokenAgreesWithFields: the shortcut for the usual connection
+// object accepts only what validation against Fields accepts, with the
+// same token; and it does take the usual objects.
+func TestPlainTokenAgreesWithFields(t *testing.T) {
+	long := strings.Repeat("x", 512)
+	for _, raw := range []map[string]any{
+		{"privateToken": "C8F23218A0B14C4E9D7E5F6A7B8CDA80"},
+		{"privateToken": "12345678"}, {"privateToken": "1234567"}, {"privateToken": long}, {"privateToken": long + "x"},
+		{"privateToken": "abc def ghi"}, {"privateToken": "abcdefgh\n"}, {"privateToken": "abcdéfgh"}, {"privateToken": "~!@#$%^&*()_+{}|"},
+		{"privateToken": ""}, {"privateToken": nil}, {"privateToken": 12345678}, {"privateToken": "abcdefgh", "other": 1},
+		{}, nil, {"PrivateToken": "abcdefgh"},
+	} {
+		fastValue, fast := plainToken(raw)
+		slow, err := validatedToken(raw)
+		if fast {
+			require.NoError(t, err, "%v", raw)
+			assert.Equal(t, slow.Hash(), profitwell.NewToken(fastValue).Hash(), "%v", raw)
+		}
+		if _, isString := raw[TokenField].(string); err == nil && isString && len(raw) == 1 {
+			assert.True(t, fast, "the usual object %v takes the shortcut", raw)
+		}
+	}
+}
