@@ -1,5 +1,11 @@
 package profitwell
 
+import (
+	"bytes"
+	"encoding/json"
+	"unicode/utf8"
+)
+
 // scanPlans reads a JSON array of plan objects as ProfitWell sends them
 // (profitwell-api.md §5): members "id" and "name" only, in either order,
 // each at most once, with string values that need no unescaping (see
@@ -86,4 +92,52 @@ func scanPlan(s string, p int) (pl Plan, end int, ok bool) {
 			return Plan{}, 0, false
 		}
 	}
+}
+
+// AppendJSON appends the plan's JSON: exactly what encoding/json writes for
+// it with HTML escaping off (FuzzPlanAppendJSON), without reflection.
+func (p Plan) AppendJSON(b []byte) []byte {
+	b = append(b, `{"id":`...)
+	b = appendJSONString(b, p.ID)
+	b = append(b, `,"name":`...)
+	b = appendJSONString(b, p.Name)
+	return append(b, '}')
+}
+
+// appendJSONString appends s as encoding/json (HTML escaping off) quotes
+// it. A string with nothing to escape is copied as it is; any other goes
+// through encoding/json.
+func appendJSONString(b []byte, s string) []byte {
+	if needsNoEscape(s) {
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
+}
+
+// needsNoEscape reports whether encoding/json writes s between quotes as it
+// is: printable ASCII but the quote and the backslash, and valid UTF-8
+// other than U+2028 and U+2029.
+func needsNoEscape(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if plainStringByte[c] {
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
+			return false
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && size == 1) || r == '\u2028' || r == '\u2029' {
+			return false
+		}
+		i += size
+	}
+	return true
 }

@@ -1,7 +1,9 @@
 package profitwell
 
 import (
+	"bytes"
 	"encoding/json"
+	"strings"
 	"reflect"
 	"testing"
 
@@ -71,5 +73,33 @@ func comparePlanScan(t *testing.T, s string) {
 		if pl != want {
 			t.Fatalf("%q: scan %#v, encoding/json %#v", s, pl, want)
 		}
+	}
+}
+
+func TestPlanAppendJSON(t *testing.T) {
+	for _, p := range []Plan{{}, {"pro", "Pro"}, {"a\"b", "c\\d"}, {"<&>", "é ü 日本"}, {"\x01\n\t", "\u2028\u2029"}, {"\xff", "ok"}} {
+		comparePlanJSON(t, p.ID, p.Name)
+	}
+	assert.Equal(t, `{"id":"pro","name":"Pro (annual)"}`, string(Plan{"pro", "Pro (annual)"}.AppendJSON(nil)))
+}
+
+// FuzzPlanAppendJSON: AppendJSON writes what encoding/json writes.
+func FuzzPlanAppendJSON(f *testing.F) {
+	f.Add("pro", "Pro")
+	f.Add("a\"b", "<\u2028\xff>")
+	f.Fuzz(func(t *testing.T, id, name string) { comparePlanJSON(t, id, name) })
+}
+
+func comparePlanJSON(t *testing.T, id, name string) {
+	p := Plan{ID: id, Name: name}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(p); err != nil {
+		t.Fatal(err)
+	}
+	want := strings.TrimSuffix(buf.String(), "\n")
+	if got := string(p.AppendJSON([]byte("x"))); got != "x"+want {
+		t.Fatalf("%q %q: AppendJSON %s, encoding/json %s", id, name, got, want)
 	}
 }
