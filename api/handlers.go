@@ -131,7 +131,7 @@ func (s *Server) runExecution(w http.ResponseWriter, r *http.Request, module str
 	if bundles == nil {
 		bundles = []any{}
 	}
-	s.metrics.bundles.WithLabelValues(module).Add(float64(len(bundles)))
+	s.metrics.observeBundles(module, len(bundles))
 	s.finishExecution(w, r, module, start, nil)
 	log.Debug().Int("bundles", len(bundles)).Int("upstream_requests", session.Requests()).Msg("module executed")
 	writeExecute(w, executeResponse{

@@ -1,7 +1,9 @@
 package api
 
 import (
+	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,6 +22,55 @@ type metrics struct {
 	signatureFailures prometheus.Counter
 	// idempotency counts keyed writes by result.
 	idempotency *prometheus.CounterVec
+
+	// The series of each label combination seen, looked up in a map
+	// rather than through prometheus's label hashing and checks on every
+	// request. Label values are bounded, so these maps are too.
+	httpSeries cache[httpKey, httpSeries]
+	execSeries cache[execKey, prometheus.Counter]
+	modSeries  cache[string, moduleSeries]
+}
+
+type httpKey struct {
+	route, method string
+	status        int
+}
+
+type httpSeries struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
+}
+
+type execKey struct{ module, outcome string }
+
+type moduleSeries struct {
+	duration prometheus.Observer
+	bundles  prometheus.Counter
+}
+
+// cache maps label values to their series, creating each once.
+type cache[K comparable, V any] struct {
+	mu sync.RWMutex
+	m  map[K]V
+}
+
+func (c *cache[K, V]) get(k K, create func() V) V {
+	c.mu.RLock()
+	v, ok := c.m[k]
+	c.mu.RUnlock()
+	if ok {
+		return v
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if v, ok = c.m[k]; !ok {
+		if c.m == nil {
+			c.m = map[K]V{}
+		}
+		v = create()
+		c.m[k] = v
+	}
+	return v
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -68,11 +119,41 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 }
 
 func (m *metrics) observeHTTP(route, method string, status int, d time.Duration) {
-	m.httpRequests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
-	m.httpDuration.WithLabelValues(route, method).Observe(d.Seconds())
+	method = methodLabel(method)
+	s := m.httpSeries.get(httpKey{route, method, status}, func() httpSeries {
+		return httpSeries{
+			requests: m.httpRequests.WithLabelValues(route, method, strconv.Itoa(status)),
+			duration: m.httpDuration.WithLabelValues(route, method),
+		}
+	})
+	s.requests.Inc()
+	s.duration.Observe(d.Seconds())
+}
+
+// methodLabel keeps the method label bounded: a method net/http does not
+// define (any token is a valid method) is "OTHER".
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace:
+		return m
+	}
+	return "OTHER"
 }
 
 func (m *metrics) observeExecution(module, outcome string, d time.Duration) {
-	m.executions.WithLabelValues(module, outcome).Inc()
-	m.execDuration.WithLabelValues(module).Observe(d.Seconds())
+	m.execSeries.get(execKey{module, outcome}, func() prometheus.Counter {
+		return m.executions.WithLabelValues(module, outcome)
+	}).Inc()
+	m.module(module).duration.Observe(d.Seconds())
+}
+
+func (m *metrics) observeBundles(module string, n int) {
+	m.module(module).bundles.Add(float64(n))
+}
+
+func (m *metrics) module(name string) moduleSeries {
+	return m.modSeries.get(name, func() moduleSeries {
+		return moduleSeries{duration: m.execDuration.WithLabelValues(name), bundles: m.bundles.WithLabelValues(name)}
+	})
 }

@@ -51,3 +51,28 @@ func TestRouteLabels(t *testing.T) {
 	}
 	assert.Equal(t, want, got)
 }
+
+// TestMethodLabelBounded: any token is a valid HTTP method; the metrics
+// keep the standard ones and count the rest as OTHER.
+func TestMethodLabelBounded(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	srv := fakeServer(t, Deps{Logger: zerolog.Nop(), Registerer: reg, Gatherer: reg})
+	for _, m := range []string{"FOO", "BAR", http.MethodGet} {
+		srv.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(m, "/healthz", nil))
+	}
+	families, err := reg.Gather()
+	require.NoError(t, err)
+	methods := map[string]bool{}
+	for _, f := range families {
+		if f.GetName() == "connector_http_requests_total" {
+			for _, m := range f.GetMetric() {
+				for _, l := range m.GetLabel() {
+					if l.GetName() == "method" {
+						methods[l.GetValue()] = true
+					}
+				}
+			}
+		}
+	}
+	assert.Equal(t, map[string]bool{"OTHER": true, "GET": true}, methods)
+}
