@@ -3,8 +3,8 @@ package profitwell
 import (
 	"bytes"
 	"encoding/json"
-	"strings"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
