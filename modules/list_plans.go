@@ -2,8 +2,10 @@ package modules
 
 import (
 	"context"
-	"sort"
+	"slices"
+	"strings"
 
+	"github.com/profitwell-connector/connector/connection/profitwell"
 	"github.com/profitwell-connector/connector/manifest"
 )
 
@@ -31,7 +33,7 @@ var listPlans = &List[listPlansParams]{
 		if err != nil {
 			return nil, err
 		}
-		sort.SliceStable(plans, func(i, j int) bool { return plans[i].ID < plans[j].ID })
+		slices.SortStableFunc(plans, func(a, b profitwell.Plan) int { return strings.Compare(a.ID, b.ID) })
 		out := make([]any, len(plans))
 		for i := range plans {
 			out[i] = plans[i]

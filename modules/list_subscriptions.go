@@ -1,9 +1,11 @@
 package modules
 
 import (
+	"cmp"
 	"context"
-	"sort"
+	"slices"
 
+	"github.com/profitwell-connector/connector/connection/profitwell"
 	"github.com/profitwell-connector/connector/manifest"
 )
 
@@ -41,7 +43,7 @@ var listSubscriptions = &List[listSubscriptionsParams]{
 		}
 		// ProfitWell sends the history chronologically; a stable sort keeps
 		// that promise (and cursor offsets) even if it ever does not.
-		sort.SliceStable(history, func(i, j int) bool { return history[i].EffectiveDate < history[j].EffectiveDate })
+		slices.SortStableFunc(history, func(a, b profitwell.Subscription) int { return cmp.Compare(a.EffectiveDate, b.EffectiveDate) })
 		out := make([]any, len(history))
 		for i := range history {
 			out[i] = subscriptionBundleOf(history[i])

@@ -32,6 +32,7 @@ type Options struct {
 type Registry struct {
 	mods   []Module
 	specs  []manifest.ModuleSpec
+	inputs [][]manifest.Field // specs[i].Inputs(), built once
 	byName map[string]int
 	rpcs   map[string]*RPC
 	rpcDef []manifest.RPCSpec
@@ -69,6 +70,7 @@ func NewRegistry(opts Options, mods []Module, rpcs []*RPC) (*Registry, error) {
 		r.byName[spec.Name] = len(r.mods)
 		r.mods = append(r.mods, m)
 		r.specs = append(r.specs, spec)
+		r.inputs = append(r.inputs, spec.Inputs())
 	}
 	errs = append(errs, manifest.CheckModules(r.specs))
 	for _, rpc := range rpcs {
@@ -140,7 +142,7 @@ func (r *Registry) Execute(ctx context.Context, env Env, req Request) (Output, e
 		return Output{}, fmt.Errorf("%w %q", ErrUnknownModule, safeName(req.Module))
 	}
 	m, spec := r.mods[i], r.specs[i]
-	values, verr := manifest.Validate(spec.Inputs(), req.Parameters)
+	values, verr := manifest.Validate(r.inputs[i], req.Parameters)
 	problems := &manifest.ValidationError{}
 	if verr != nil {
 		problems = verr.(*manifest.ValidationError)

@@ -2,9 +2,11 @@ package modules
 
 import (
 	"context"
-	"sort"
+	"slices"
+	"strings"
 	"time"
 
+	"github.com/profitwell-connector/connector/connection/profitwell"
 	"github.com/profitwell-connector/connector/manifest"
 )
 
@@ -19,7 +21,7 @@ var rpcListPlans = &RPC{
 		if err != nil {
 			return RPCResult{}, err
 		}
-		sort.SliceStable(plans, func(i, j int) bool { return plans[i].Name < plans[j].Name })
+		slices.SortStableFunc(plans, func(a, b profitwell.Plan) int { return strings.Compare(a.Name, b.Name) })
 		opts := make([]manifest.Option, len(plans))
 		for i, p := range plans {
 			label := p.Name
