@@ -59,7 +59,7 @@ func TestListPlansCutsToLimitAndContinues(t *testing.T) {
 	require.GreaterOrEqual(t, len(all.Bundles), 5)
 	assert.False(t, all.HasMore)
 	for i := 1; i < len(all.Bundles); i++ {
-		assert.Less(t, all.Bundles[i-1].(profitwell.Plan).ID, all.Bundles[i].(profitwell.Plan).ID, "ordered by id")
+		assert.Less(t, all.Bundles[i-1].(*profitwell.Plan).ID, all.Bundles[i].(*profitwell.Plan).ID, "ordered by id")
 	}
 
 	var got []any

@@ -157,11 +157,13 @@ func (r *Registry) Execute(ctx context.Context, env Env, req Request) (Output, e
 		return Output{}, err
 	}
 	in := input{values: values, state: req.State}
+	// The query's fingerprint binds cursors to it; it is computed only when
+	// a cursor comes in or goes out (modules never change values).
 	var fp string
 	if spec.IsList() {
 		in.limit = int(values[manifest.LimitName].(int64))
-		fp = fingerprint(spec.Name, req.TokenHash, values)
 		if req.Cursor != "" {
+			fp = fingerprint(spec.Name, req.TokenHash, values)
 			pos, err := decodeCursor(req.Cursor, spec.Name, fp)
 			if err != nil {
 				return Output{}, err
@@ -174,6 +176,9 @@ func (r *Registry) Execute(ctx context.Context, env Env, req Request) (Output, e
 		return Output{}, err
 	}
 	if out.next != nil {
+		if fp == "" {
+			fp = fingerprint(spec.Name, req.TokenHash, values)
+		}
 		out.NextCursor = encodeCursor(position{Module: spec.Name, Fingerprint: fp, At: out.next})
 	}
 	for _, name := range out.Invalidates {
