@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -254,6 +255,9 @@ func (s *Server) handleRPC(w http.ResponseWriter, r *http.Request) {
 // joinValidation merges validation errors so one answer names every bad
 // field; any other error wins alone.
 func joinValidation(errs ...error) error {
+	if !slices.ContainsFunc(errs, func(err error) bool { return err != nil }) {
+		return nil
+	}
 	out := &manifest.ValidationError{}
 	for _, err := range errs {
 		if err == nil {

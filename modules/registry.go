@@ -143,18 +143,20 @@ func (r *Registry) Execute(ctx context.Context, env Env, req Request) (Output, e
 	}
 	m, spec := r.mods[i], r.specs[i]
 	values, verr := manifest.Validate(r.inputs[i], req.Parameters)
-	problems := &manifest.ValidationError{}
-	if verr != nil {
-		problems = verr.(*manifest.ValidationError)
-	}
-	if req.Cursor != "" && spec.Kind != manifest.KindSearch {
-		problems.Add("cursor", "only search modules take a cursor")
-	}
-	if len(req.State) > 0 && string(req.State) != "null" && spec.Kind != manifest.KindTrigger {
-		problems.Add("state", "only trigger modules take a state")
-	}
-	if err := problems.Err(); err != nil {
-		return Output{}, err
+	badCursor := req.Cursor != "" && spec.Kind != manifest.KindSearch
+	badState := len(req.State) > 0 && string(req.State) != "null" && spec.Kind != manifest.KindTrigger
+	if verr != nil || badCursor || badState {
+		problems := &manifest.ValidationError{}
+		if verr != nil && !errors.As(verr, &problems) {
+			return Output{}, verr
+		}
+		if badCursor {
+			problems.Add("cursor", "only search modules take a cursor")
+		}
+		if badState {
+			problems.Add("state", "only trigger modules take a state")
+		}
+		return Output{}, problems
 	}
 	in := input{values: values, state: req.State}
 	// The query's fingerprint binds cursors to it; it is computed only when
