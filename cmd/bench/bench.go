@@ -68,13 +68,13 @@ func scenarios(planID string) []*scenario {
 		return get("/v2/customers/?direction=asc&page=" + strconv.Itoa(n) + "&per_page=250")
 	}
 	return []*scenario{
-		{name: "getPlan", ops: 4000, upstream: []call{get("/v2/plans/" + url.PathEscape(planID) + "/")},
+		{name: "getPlan", ops: 12000, upstream: []call{get("/v2/plans/" + url.PathEscape(planID) + "/")},
 			module: "getPlan", params: fmt.Sprintf(`{"planId":%q}`, planID), rows: 1, upstreamRequests: 1},
-		{name: "listPlans10", ops: 4000, upstream: []call{get("/v2/plans/")},
+		{name: "listPlans10", ops: 12000, upstream: []call{get("/v2/plans/")},
 			module: "listPlans", params: `{"limit":10}`, upstreamRequests: 1},
-		{name: "listCustomers250", ops: 2000, upstream: []call{page(1)},
+		{name: "listCustomers250", ops: 4000, upstream: []call{page(1)},
 			module: "listCustomers", params: `{"limit":250}`, rows: 250, upstreamRequests: 1},
-		{name: "listCustomers1000", ops: 600, upstream: []call{page(1), page(2), page(3), page(4)},
+		{name: "listCustomers1000", ops: 1200, upstream: []call{page(1), page(2), page(3), page(4)},
 			module: "listCustomers", params: `{"limit":1000}`, rows: 1000, upstreamRequests: 4},
 	}
 }
