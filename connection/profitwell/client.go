@@ -499,9 +499,13 @@ func (s *Session) send(ctx context.Context, rq *request) (*response, *attemptErr
 		ctx, cancel = context.WithTimeout(ctx, clientTimeout)
 		defer cancel()
 	}
+	// Whether a change got a connection tells a failure that never reached
+	// ProfitWell (safe to retry) from one whose outcome is unknown; a read
+	// is retried either way, so it goes without the trace.
+	traced := s.c.traceable && !rq.idempotent()
 	var gotConn atomic.Bool
 	reqCtx := ctx
-	if s.c.traceable {
+	if traced {
 		reqCtx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 			GotConn: func(httptrace.GotConnInfo) { gotConn.Store(true) },
 		})
@@ -537,7 +541,7 @@ func (s *Session) send(ctx context.Context, rq *request) (*response, *attemptErr
 		resp, err = s.c.hc.Do(req)
 	}
 	if err != nil {
-		return nil, s.transportError(ctx, rq, err, s.c.traceable && !gotConn.Load())
+		return nil, s.transportError(ctx, rq, err, traced && !gotConn.Load())
 	}
 	defer func() {
 		// Drain a little so the connection can be reused, then close.
