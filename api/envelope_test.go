@@ -1,10 +1,7 @@
 package api
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
-	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -12,24 +9,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// strictDecode is decodeJSON without the fast path: what every body was
-// decoded with before decodeEnvelope, and still is when it declines.
-func strictDecode(body []byte, dst any) error {
-	if err := checkJSON(body, schemaOf(reflect.TypeOf(dst))); err != nil {
-		return err
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	dec.UseNumber()
-	if err := dec.Decode(dst); err != nil {
-		return decodeError(err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return errors.New("trailing data")
-	}
-	return nil
-}
 
 // envelopeSeeds are bodies engines send, plus corner cases of each rule.
 var envelopeSeeds = []string{

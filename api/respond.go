@@ -102,11 +102,18 @@ func decodeBody(r *http.Request, dst any) error {
 	return decodeJSON(requestBody(r), dst)
 }
 
-// decodeJSON is decodeBody's work on bytes.
+// decodeJSON is decodeBody's work on bytes: the envelope's one-pass
+// decoder, or the strict path for anything it declines.
 func decodeJSON(body []byte, dst any) error {
 	if decodeEnvelope(body, dst) {
 		return nil
 	}
+	return strictDecode(body, dst)
+}
+
+// strictDecode checks the body (checkJSON) and decodes it with
+// encoding/json, naming what is wrong.
+func strictDecode(body []byte, dst any) error {
 	if err := checkJSON(body, schemaOf(reflect.TypeOf(dst))); err != nil {
 		return err
 	}

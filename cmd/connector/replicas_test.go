@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -19,7 +20,11 @@ import (
 // runs once, and a token's request budget is shared, not doubled.
 func TestReplicasShareRedis(t *testing.T) {
 	redisURL := redistest.URL(t)
-	emu := profitwelltest.NewTestServer(t, profitwelltest.Options{Seed: 11})
+	// A token and a key of this run only: the Redis may be shared with
+	// earlier runs (CONNECTOR_TEST_REDIS_URL, go test -count).
+	token := fmt.Sprintf("replica-token-%d", time.Now().UnixNano())
+	key := "replica-key-" + token
+	emu := profitwelltest.NewTestServer(t, profitwelltest.Options{Seed: 11, Tokens: []string{token}})
 	emu.Emulator.InjectFault(profitwelltest.Fault{Kind: profitwelltest.FaultLatency, Method: http.MethodPost, Latency: 200 * time.Millisecond, Times: -1})
 	args := []string{"--addr", "127.0.0.1:0", "--insecure-no-auth", "--drain-delay", "0s", "--profitwell-url", emu.URL,
 		"--redis-url", redisURL, "--upstream-rate", "0.2", "--upstream-burst", "4", "--execution-timeout", "400ms"}
@@ -29,7 +34,7 @@ func TestReplicasShareRedis(t *testing.T) {
 	defer client.CloseIdleConnections()
 	post := func(addr, module, params, key string) int {
 		req, err := http.NewRequest(http.MethodPost, "http://"+addr+"/v1/modules/"+module+"/execute",
-			strings.NewReader(`{"connection":{"privateToken":"`+profitwelltest.DefaultToken+`"},"parameters":`+params+`}`))
+			strings.NewReader(`{"connection":{"privateToken":"`+token+`"},"parameters":`+params+`}`))
 		require.NoError(t, err)
 		req.Header.Set("Content-Type", "application/json")
 		if key != "" {
@@ -52,7 +57,7 @@ func TestReplicasShareRedis(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			statuses[i] = post(addr, "createPlan", `{"planId":"replicated","name":"Replicated"}`, "replica-key")
+			statuses[i] = post(addr, "createPlan", `{"planId":"replicated","name":"Replicated"}`, key)
 		}()
 	}
 	wg.Wait()

@@ -19,13 +19,11 @@ func sandbox(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	logger, flushLog := newLogger(c, stdout)
-	defer flushLog()
-	stopDebug, err := startDebug(c, logger)
+	logger, stopLogging, err := startLogging(c, stdout)
 	if err != nil {
 		return err
 	}
-	defer stopDebug()
+	defer stopLogging()
 	emu := profitwelltest.New(profitwelltest.Options{
 		Seed: c.SandboxSeed, Tokens: []string{c.SandboxToken}, RateLimit: c.SandboxRateLimit,
 	})

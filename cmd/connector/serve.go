@@ -23,6 +23,18 @@ import (
 	"github.com/profitwell-connector/connector/modules"
 )
 
+// startLogging builds the process logger and starts the profiling server
+// when configured; stop stops the latter and flushes the log.
+func startLogging(c *config, stdout io.Writer) (logger zerolog.Logger, stop func(), err error) {
+	logger, flushLog := newLogger(c, stdout)
+	stopDebug, err := startDebug(c, logger)
+	if err != nil {
+		flushLog()
+		return logger, nil, err
+	}
+	return logger, func() { stopDebug(); flushLog() }, nil
+}
+
 // newLogger builds the process logger; flush writes lines still buffered
 // (JSON lines are batched, see lineBuffer) and must run before exit.
 func newLogger(c *config, w io.Writer) (logger zerolog.Logger, flush func()) {
@@ -44,13 +56,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	tuneGC(getenv)
-	logger, flushLog := newLogger(c, stdout)
-	defer flushLog()
-	stopDebug, err := startDebug(c, logger)
+	logger, stopLogging, err := startLogging(c, stdout)
 	if err != nil {
 		return err
 	}
-	defer stopDebug()
+	defer stopLogging()
 
 	baseURL := c.ProfitWellURL
 	if c.Sandbox {

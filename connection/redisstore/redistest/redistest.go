@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -57,30 +58,75 @@ func start() {
 		startErr = err
 		return
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		startErr = err
-		return
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	_ = ln.Close()
 	if dir, err = os.MkdirTemp("", "redistest"); err != nil {
 		startErr = err
 		return
 	}
-	cmd = exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "",
-		"--appendonly", "no", "--dir", dir, "--protected-mode", "yes")
-	if err := cmd.Start(); err != nil {
-		startErr = err
-		return
-	}
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond); err == nil {
-			_ = c.Close()
-			url = "redis://" + addr + "/0"
+	// A free port is found by listening and closing; another process can
+	// take it in between, and then the server that answers there is not
+	// ours. Each try checks the answering server's pid.
+	for try := 0; try < 5; try++ {
+		if url, startErr = startOn(bin); startErr == nil {
 			return
 		}
 	}
-	startErr = fmt.Errorf("redis-server did not listen on %s", addr)
+}
+
+// startOn starts redis-server on a free port and returns its URL once the
+// server answering there is the one started.
+func startOn(bin string) (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	_ = ln.Close()
+	c := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "",
+		"--appendonly", "no", "--dir", dir, "--protected-mode", "yes")
+	if err := c.Start(); err != nil {
+		return "", err
+	}
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		pid, err := serverPID(addr)
+		if err != nil {
+			continue
+		}
+		if pid != c.Process.Pid {
+			break // another process's server holds the port
+		}
+		cmd = c
+		return "redis://" + addr + "/0", nil
+	}
+	_ = c.Process.Kill()
+	_ = c.Wait()
+	return "", fmt.Errorf("redis-server did not start on %s", addr)
+}
+
+// serverPID asks the Redis server at addr for its process id.
+func serverPID(addr string) (int, error) {
+	conn, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(time.Second))
+	if _, err := conn.Write([]byte("*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n")); err != nil {
+		return 0, err
+	}
+	buf := make([]byte, 0, 8192)
+	tmp := make([]byte, 4096)
+	for {
+		n, err := conn.Read(tmp)
+		buf = append(buf, tmp[:n]...)
+		if i := strings.Index(string(buf), "process_id:"); i >= 0 {
+			rest := string(buf[i+len("process_id:"):])
+			if j := strings.Index(rest, "\r\n"); j >= 0 {
+				return strconv.Atoi(rest[:j])
+			}
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
 }
