@@ -549,3 +549,31 @@ func TestTransportUse(t *testing.T) {
 		})
 	}
 }
+
+// TestNewRequestURL: a typed call's request is built without parsing, to
+// the URL, request line and Host that parsing base+path?query gives.
+func TestNewRequestURL(t *testing.T) {
+	t.Parallel()
+	for _, base := range []string{"http://127.0.0.1:9", "https://api.profitwell.com", "http://h:1/emu", "http://h/pre%20fix/", "http://h:/x"} {
+		c, err := New(Config{BaseURL: base})
+		require.NoError(t, err)
+		for _, path := range []string{"/v2/plans/", idPath("/v2/plans/", "a/b c%?#é+;"), idPath("/v2/users/", "plain-id_1.2~")} {
+			for _, q := range []string{"", "a=1&b=x+y", "email=a%40b.co&start_date=1700000000"} {
+				rq := &request{method: http.MethodGet, path: path, rawQuery: q}
+				got, err := c.newRequest(context.Background(), rq, nil)
+				require.NoError(t, err)
+				raw := c.base + path
+				if q != "" {
+					raw += "?" + q
+				}
+				want, err := http.NewRequest(http.MethodGet, raw, nil)
+				require.NoError(t, err)
+				assert.Equal(t, want.URL.String(), got.URL.String(), raw)
+				assert.Equal(t, want.URL.RequestURI(), got.URL.RequestURI(), raw)
+				assert.Equal(t, want.Host, got.Host, raw)
+				assert.Equal(t, want.URL.Path, got.URL.Path, raw)
+			}
+		}
+		c.Close()
+	}
+}

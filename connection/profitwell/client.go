@@ -115,7 +115,8 @@ type Config struct {
 // Client is a ProfitWell API client. It is safe for concurrent use; create
 // one per process and bind it to a token per execution with Session.
 type Client struct {
-	base string // scheme://host[/prefix], no trailing slash
+	base    string   // scheme://host[/prefix], no trailing slash
+	baseURL *url.URL // base, parsed
 	hc   *http.Client
 	rt   http.RoundTripper // hc's transport, used directly when hc adds nothing to it
 	// userAgentHeader is the User-Agent header's value slice, shared by
@@ -153,8 +154,14 @@ func New(cfg Config) (*Client, error) {
 	case cfg.MaxBodyBytes < 0:
 		return nil, fmt.Errorf("profitwell: MaxBodyBytes must be positive, got %d", cfg.MaxBodyBytes)
 	}
+	baseURL, err := url.Parse(base)
+	if err != nil {
+		return nil, fmt.Errorf("profitwell: invalid BaseURL: %w", err)
+	}
+	baseURL.Host = strings.TrimSuffix(baseURL.Host, ":") // an empty port, as net/http drops it
 	c := &Client{
 		base:        base,
+		baseURL:     baseURL,
 		log:         cfg.Logger,
 		now:         cfg.Now,
 		userAgent:   orDefault(cfg.UserAgent, DefaultUserAgent),
@@ -490,10 +497,6 @@ func (s *Session) logger(ctx context.Context) *zerolog.Logger {
 
 // send performs the HTTP exchange and reads the (capped) body.
 func (s *Session) send(ctx context.Context, rq *request) (*response, *attemptError) {
-	u := s.c.base + rq.path
-	if rq.rawQuery != "" {
-		u += "?" + rq.rawQuery
-	}
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, clientTimeout)
@@ -514,7 +517,17 @@ func (s *Session) send(ctx context.Context, rq *request) (*response, *attemptErr
 	if rq.body != nil {
 		body = bytes.NewReader(rq.body)
 	}
-	req, err := http.NewRequestWithContext(reqCtx, rq.method, u, body)
+	var req *http.Request
+	var err error
+	if rq.raw {
+		u := s.c.base + rq.path
+		if rq.rawQuery != "" {
+			u += "?" + rq.rawQuery
+		}
+		req, err = http.NewRequestWithContext(reqCtx, rq.method, u, body)
+	} else {
+		req, err = s.c.newRequest(reqCtx, rq, body)
+	}
 	if err != nil {
 		return nil, &attemptError{Error: &Error{Kind: KindInvalid, Op: rq.op, Message: "cannot build the request", Err: unwrapURLError(err)}}
 	}
@@ -608,6 +621,29 @@ func (s *Session) transportError(ctx context.Context, rq *request, err error, no
 		Error:     &Error{Kind: KindUnavailable, Op: rq.op, Message: msg, Err: cause, OutcomeUnknown: !neverSent && !rq.idempotent()},
 		neverSent: neverSent,
 	}
+}
+
+// newRequest builds the request of a typed call without parsing its URL:
+// their paths are built here from fixed segments and url.PathEscape'd ids
+// (idPath), their queries by url.Values.Encode. The URL is the one
+// url.Parse would give for base+path?query (TestNewRequestURL). Raw calls,
+// whose paths come from users, go through http.NewRequestWithContext.
+func (c *Client) newRequest(ctx context.Context, rq *request, body io.Reader) (*http.Request, error) {
+	path, err := url.PathUnescape(rq.path)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, rq.method, "", body)
+	if err != nil {
+		return nil, err
+	}
+	u := req.URL // the empty URL parsed from ""
+	*u = url.URL{Scheme: c.baseURL.Scheme, Host: c.baseURL.Host, Path: c.baseURL.Path + path, RawQuery: rq.rawQuery}
+	if path != rq.path {
+		u.RawPath = c.baseURL.EscapedPath() + rq.path
+	}
+	req.Host = u.Host
+	return req, nil
 }
 
 // jsonMediaType is the Accept and Content-Type value slice, shared by every
