@@ -117,8 +117,8 @@ type Config struct {
 type Client struct {
 	base    string   // scheme://host[/prefix], no trailing slash
 	baseURL *url.URL // base, parsed
-	hc   *http.Client
-	rt   http.RoundTripper // hc's transport, used directly when hc adds nothing to it
+	hc      *http.Client
+	rt      http.RoundTripper // hc's transport, used directly when hc adds nothing to it
 	// userAgentHeader is the User-Agent header's value slice, shared by
 	// every request.
 	userAgentHeader []string
