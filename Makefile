@@ -10,7 +10,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 IMAGE       ?= profitwell-connector:$(VERSION)
 PROMTOOL    ?= promtool
 
-.PHONY: run test test-deps test-deploy test-monitoring image lint build cover golden docs clean bench bench-micro loadtest
+.PHONY: run test test-deps fmt-check test-deploy test-monitoring image lint build cover golden docs clean bench bench-micro loadtest
 
 ## run: serve on :8080 against the embedded ProfitWell sandbox (no account needed)
 run:
@@ -18,7 +18,7 @@ run:
 
 ## test: vet, then every test with the race detector; then the deploy module
 ## (kustomize rendering, Dockerfile) and the Prometheus rules
-test: test-deps
+test: test-deps fmt-check
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
 	@$(MAKE) --no-print-directory test-deploy test-monitoring
@@ -44,10 +44,13 @@ test-deps:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; \
 	  else echo "the tests need redis-server: sudo apt-get install redis-server"; exit 1; fi; }
 
-## lint: formatting, vet and staticcheck
-lint:
+## fmt-check: fail when gofmt would change a tracked Go file
+fmt-check:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+
+## lint: formatting, vet and staticcheck
+lint: fmt-check
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 
