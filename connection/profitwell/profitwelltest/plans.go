@@ -53,13 +53,7 @@ func (e *Emulator) getPlan(c *company, id string) response {
 
 // updatePlan serves PUT /v2/plans/{plan_id}/ {"name"}: renames the plan.
 func (e *Emulator) updatePlan(w http.ResponseWriter, r *http.Request, c *company, id string) response {
-	c.mu.RLock()
-	_, found := c.plans[id]
-	c.mu.RUnlock()
-	if !found {
-		return notFound()
-	}
-	body, bad := readJSONBody(w, r)
+	body, bad := readExistingBody(w, r, c, func() bool { _, ok := c.plans[id]; return ok })
 	if bad != nil {
 		return *bad
 	}

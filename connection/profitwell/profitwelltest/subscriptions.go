@@ -88,13 +88,7 @@ func (e *Emulator) createSubscription(w http.ResponseWriter, r *http.Request, c 
 // upgrade/downgrade event. Only plan_id, plan_interval, value,
 // effective_date and status are read; other fields are ignored.
 func (e *Emulator) updateSubscription(w http.ResponseWriter, r *http.Request, c *company, key string, now time.Time) response {
-	c.mu.RLock()
-	found := c.lookupSubscription(key) != nil
-	c.mu.RUnlock()
-	if !found {
-		return notFound()
-	}
-	body, bad := readJSONBody(w, r)
+	body, bad := readExistingBody(w, r, c, func() bool { return c.lookupSubscription(key) != nil })
 	if bad != nil {
 		return *bad
 	}
@@ -136,10 +130,7 @@ func (e *Emulator) updateSubscription(w http.ResponseWriter, r *http.Request, c 
 // churnSubscription serves DELETE /v2/subscriptions/{id_or_alias}/
 // ?effective_date=…&churn_type=….
 func (e *Emulator) churnSubscription(r *http.Request, c *company, key string, now time.Time) response {
-	c.mu.RLock()
-	found := c.lookupSubscription(key) != nil
-	c.mu.RUnlock()
-	if !found {
+	if !existing(c, func() bool { return c.lookupSubscription(key) != nil }) {
 		return notFound()
 	}
 	q := r.URL.Query()

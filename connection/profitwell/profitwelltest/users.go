@@ -22,13 +22,7 @@ func (e *Emulator) getUser(c *company, key string) response {
 // updateUser serves PUT /v2/users/{user_id_or_alias}/ {"email": …} and
 // answers the updated history array.
 func (e *Emulator) updateUser(w http.ResponseWriter, r *http.Request, c *company, key string, now time.Time) response {
-	c.mu.RLock()
-	found := c.lookupUser(key) != nil
-	c.mu.RUnlock()
-	if !found {
-		return notFound()
-	}
-	body, bad := readJSONBody(w, r)
+	body, bad := readExistingBody(w, r, c, func() bool { return c.lookupUser(key) != nil })
 	if bad != nil {
 		return *bad
 	}

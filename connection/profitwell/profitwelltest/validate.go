@@ -30,6 +30,24 @@ type jsonBody map[string]json.RawMessage
 // an empty body is an empty object; a non-JSON content type is 415; invalid
 // JSON is 400 {"detail": "JSON parse error - ..."}; a non-object is 400
 // non_field_errors.
+// existing reports, under c's read lock, whether the record an update or
+// a churn names exists (ProfitWell answers 404 before it looks at a body).
+func existing(c *company, exists func() bool) bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return exists()
+}
+
+// readExistingBody is the start of an update: 404 when the record does not
+// exist, else the JSON body (or the answer refusing it).
+func readExistingBody(w http.ResponseWriter, r *http.Request, c *company, exists func() bool) (jsonBody, *response) {
+	if !existing(c, exists) {
+		nf := notFound()
+		return jsonBody{}, &nf
+	}
+	return readJSONBody(w, r)
+}
+
 func readJSONBody(w http.ResponseWriter, r *http.Request) (jsonBody, *response) {
 	if r.Body == nil {
 		return jsonBody{}, nil
