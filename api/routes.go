@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -11,8 +12,8 @@ import (
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
 	r.Use(s.requestID, s.instrument, s.recoverer)
-	r.NotFound(func(w http.ResponseWriter, r *http.Request) { s.writeError(w, r, errNotFound) })
-	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) { s.writeError(w, r, errMethod) })
+	r.NotFound(s.v1Guarded(func(w http.ResponseWriter, r *http.Request) { s.writeError(w, r, errNotFound) }))
+	r.MethodNotAllowed(s.v1Guarded(func(w http.ResponseWriter, r *http.Request) { s.writeError(w, r, errMethod) }))
 
 	get, post := http.MethodGet, http.MethodPost
 	s.handle(r, get, "/healthz", http.HandlerFunc(s.handleHealthz))
@@ -21,7 +22,7 @@ func (s *Server) routes() http.Handler {
 
 	// A group, not a mounted sub-router: one route lookup per request.
 	r.Group(func(r chi.Router) {
-		r.Use(s.authenticate, s.readBody, s.verifySignature)
+		r.Use(s.v1Middleware()...)
 		s.handle(r, get, "/v1/manifest", http.HandlerFunc(s.handleManifest))
 		s.handle(r, get, "/v1/openapi.json", http.HandlerFunc(s.handleOpenAPI))
 		s.handle(r, post, "/v1/connection/verify", http.HandlerFunc(s.handleVerify))
@@ -29,6 +30,26 @@ func (s *Server) routes() http.Handler {
 		s.handle(r, post, "/v1/modules/{name}/execute", http.HandlerFunc(s.handleExecute))
 	})
 	return r
+}
+
+// v1Middleware guards every /v1 request: the engine's key, the body read
+// once, its signature.
+func (s *Server) v1Middleware() []func(http.Handler) http.Handler {
+	return []func(http.Handler) http.Handler{s.authenticate, s.readBody, s.verifySignature}
+}
+
+// v1Guarded answers a /v1 path no route matches (404, 405) only past the
+// same guard as the routes, so a caller without a valid key learns nothing
+// of the API's paths: it gets 401 like everywhere under /v1.
+func (s *Server) v1Guarded(h http.HandlerFunc) http.HandlerFunc {
+	guarded := chi.Chain(s.v1Middleware()...).Handler(h)
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v1" || strings.HasPrefix(r.URL.Path, "/v1/") {
+			guarded.ServeHTTP(w, r)
+			return
+		}
+		h(w, r)
+	}
 }
 
 // handle registers h for method and pattern on r. The request is labelled

@@ -76,3 +76,32 @@ func TestMethodLabelBounded(t *testing.T) {
 	}
 	assert.Equal(t, map[string]bool{"OTHER": true, "GET": true}, methods)
 }
+
+// TestV1GuardCoversUnmatchedPaths: under /v1, a path or method no route
+// matches is answered past the same guard as the routes, so a caller
+// without a valid key gets 401 and learns nothing of the API's paths.
+func TestV1GuardCoversUnmatchedPaths(t *testing.T) {
+	key := "0123456789abcdef0123456789abcdef"
+	srv := fakeServer(t, Deps{Logger: zerolog.Nop(), APIKeys: []string{key}})
+	for _, c := range []struct {
+		method, path string
+		withKey      bool
+		want         int
+	}{
+		{http.MethodGet, "/v1/nope", false, http.StatusUnauthorized},
+		{http.MethodGet, "/v1/nope", true, http.StatusNotFound},
+		{http.MethodGet, "/v1", false, http.StatusUnauthorized},
+		{http.MethodGet, "/v1/modules/fakeEcho/execute", false, http.StatusUnauthorized},
+		{http.MethodGet, "/v1/modules/fakeEcho/execute", true, http.StatusMethodNotAllowed},
+		{http.MethodGet, "/nope", false, http.StatusNotFound},
+		{http.MethodPost, "/healthz", false, http.StatusMethodNotAllowed},
+	} {
+		req := httptest.NewRequest(c.method, c.path, nil)
+		if c.withKey {
+			req.Header.Set("Authorization", "Bearer "+key)
+		}
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		assert.Equal(t, c.want, rec.Code, "%s %s key=%v", c.method, c.path, c.withKey)
+	}
+}
