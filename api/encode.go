@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"sync"
 )
 
@@ -41,6 +42,7 @@ func writeExecute(w http.ResponseWriter, res executeResponse) {
 		return
 	}
 	w.Header()["Content-Type"] = jsonContentType
+	w.Header()["Content-Length"] = []string{strconv.Itoa(buf.Len())} // not chunked, whatever the size
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(buf.Bytes())
 }

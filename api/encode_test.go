@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -56,4 +57,32 @@ func customerRows(t *testing.T, page string) []profitwell.CustomerRow {
 	rows, err := c.Session(profitwell.NewToken(testToken)).ListCustomerRows(context.Background(), profitwell.CustomerQuery{})
 	require.NoError(t, err)
 	return rows
+}
+
+// TestAnswersCarryContentLength: answers of any size go out with their
+// length, not chunked (one write, and the engine knows the size).
+func TestAnswersCarryContentLength(t *testing.T) {
+	t.Parallel()
+	bundles := make([]any, 400)
+	for i := range bundles {
+		bundles[i] = map[string]any{"n": i, "text": "a row of an answer larger than net/http's 2 KiB response buffer"}
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/error" {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"bundles": bundles})
+			return
+		}
+		writeExecute(w, executeResponse{Bundles: bundles, Meta: executeMeta{Module: "m", Returned: len(bundles)}})
+	}))
+	defer srv.Close()
+	for _, path := range []string{"/", "/error"} {
+		resp, err := srv.Client().Get(srv.URL + path)
+		require.NoError(t, err)
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		assert.Greater(t, len(body), 16<<10, path)
+		assert.Equal(t, int64(len(body)), resp.ContentLength, path)
+		assert.Empty(t, resp.TransferEncoding, path)
+	}
 }

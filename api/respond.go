@@ -63,6 +63,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		return
 	}
 	w.Header()["Content-Type"] = jsonContentType
+	w.Header()["Content-Length"] = []string{strconv.Itoa(buf.Len())} // not chunked, whatever the size
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }
