@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strconv"
 	"sync"
 )
 
@@ -42,7 +41,7 @@ func writeExecute(w http.ResponseWriter, res executeResponse) {
 		return
 	}
 	w.Header()["Content-Type"] = jsonContentType
-	w.Header()["Content-Length"] = []string{strconv.Itoa(buf.Len())} // not chunked, whatever the size
+	setContentLength(w, buf.Len())
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(buf.Bytes())
 }

@@ -53,6 +53,15 @@ func RequestID(ctx context.Context) string {
 // here changes a header value in place.
 var jsonContentType = []string{"application/json"}
 
+// setContentLength declares an answer's length when it is larger than
+// net/http's response buffer (2 KiB), which would otherwise send it
+// chunked; net/http counts a smaller answer itself, for free.
+func setContentLength(w http.ResponseWriter, n int) {
+	if n > 2048 {
+		w.Header()["Content-Length"] = []string{strconv.Itoa(n)}
+	}
+}
+
 // writeJSON answers with status and v encoded as JSON.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	var buf bytes.Buffer
@@ -63,7 +72,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		return
 	}
 	w.Header()["Content-Type"] = jsonContentType
-	w.Header()["Content-Length"] = []string{strconv.Itoa(buf.Len())} // not chunked, whatever the size
+	setContentLength(w, buf.Len())
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }
