@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/rs/zerolog"
 
 	"github.com/profitwell-connector/connector/connection"
 	"github.com/profitwell-connector/connector/connection/profitwell"
@@ -74,15 +73,18 @@ func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	name := chi.URLParam(r, "name")
 	spec, known := s.deps.Registry.Spec(name)
-	// The request's own logger gains the module (and below the execution
+	// The request's log fields gain the module (and below the execution
 	// id), so the access line and every later line carry them.
-	log := zerolog.Ctx(r.Context())
+	st := stateOf(r.Context())
+	if st == nil {
+		st = &requestState{Context: r.Context(), base: &s.deps.Logger}
+	}
 	if !known {
-		log.UpdateContext(func(c zerolog.Context) zerolog.Context { return c.Str("module", "(unknown)") })
+		st.setModule("(unknown)")
 		s.writeError(w, r, modules.ErrUnknownModule)
 		return
 	}
-	log.UpdateContext(func(c zerolog.Context) zerolog.Context { return c.Str("module", spec.Name) })
+	st.setModule(spec.Name)
 
 	var req executeRequest
 	if err := decodeBody(r, &req); err != nil {
@@ -90,8 +92,7 @@ func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.Execution != nil && req.Execution.ID != "" {
-		id := safeLogValue(req.Execution.ID)
-		log.UpdateContext(func(c zerolog.Context) zerolog.Context { return c.Str("execution_id", id) })
+		st.setExecutionID(safeLogValue(req.Execution.ID))
 	}
 	token, err := connection.Token(req.Connection)
 	timeout, terr := s.timeout(req.Execution)
@@ -113,11 +114,10 @@ func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
 // runExecution runs the module and writes its answer.
 func (s *Server) runExecution(w http.ResponseWriter, r *http.Request, module string, start time.Time,
 	token profitwell.Token, timeout time.Duration, req *executeRequest) {
-	log := zerolog.Ctx(r.Context())
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
 	session := s.deps.Client.Session(token)
-	out, err := s.deps.Registry.Execute(ctx, s.env(session, *log), modules.Request{
+	out, err := s.deps.Registry.Execute(ctx, s.env(session), modules.Request{
 		Module:     module,
 		TokenHash:  token.Hash(),
 		Parameters: req.Parameters,
@@ -134,7 +134,7 @@ func (s *Server) runExecution(w http.ResponseWriter, r *http.Request, module str
 	}
 	s.metrics.observeBundles(module, len(bundles))
 	s.finishExecution(w, r, module, start, nil)
-	log.Debug().Int("bundles", len(bundles)).Int("upstream_requests", session.Requests()).Msg("module executed")
+	logOf(r.Context()).Debug().Int("bundles", len(bundles)).Int("upstream_requests", session.Requests()).Msg("module executed")
 	writeExecute(w, executeResponse{
 		Bundles: bundles,
 		Meta: executeMeta{
@@ -185,8 +185,8 @@ func (s *Server) timeout(e *executionInfo) (time.Duration, error) {
 	return time.Duration(e.TimeoutMs) * time.Millisecond, nil
 }
 
-func (s *Server) env(session *profitwell.Session, log zerolog.Logger) modules.Env {
-	return modules.Env{PW: session, Log: log, Now: s.deps.Now}
+func (s *Server) env(session *profitwell.Session) modules.Env {
+	return modules.Env{PW: session, Now: s.deps.Now}
 }
 
 type verifyRequest struct {
@@ -241,8 +241,7 @@ func (s *Server) handleRPC(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.deps.DefaultTimeout)
 	defer cancel()
-	log := zerolog.Ctx(r.Context()).With().Str("rpc", name).Logger()
-	res, err := s.deps.Registry.CallRPC(ctx, s.env(s.deps.Client.Session(token), log), modules.RPCCall{
+	res, err := s.deps.Registry.CallRPC(ctx, s.env(s.deps.Client.Session(token)), modules.RPCCall{
 		Name: name, TokenHash: token.Hash(), Parameters: req.Parameters, Query: req.Query, Cursor: req.Cursor,
 	})
 	if err != nil {

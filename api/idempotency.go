@@ -10,8 +10,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/profitwell-connector/connector/api/idempotency"
 	"github.com/profitwell-connector/connector/manifest"
 )
@@ -86,7 +84,7 @@ func (s *Server) executeOnce(w http.ResponseWriter, r *http.Request, module, tok
 		return
 	case err != nil:
 		// The write ran and its answer goes out; only storing it failed.
-		zerolog.Ctx(r.Context()).Warn().Err(err).Msg("could not store the answer for the idempotency key")
+		logOf(r.Context()).Warn().Err(err).Msg("could not store the answer for the idempotency key")
 	}
 	result := "executed"
 	if outcome == idempotency.Replayed {

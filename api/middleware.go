@@ -39,22 +39,6 @@ func (requestIDSyntax) MatchString(s string) bool {
 	return true
 }
 
-// requestID gives every request an id (the inbound X-Request-Id when it is
-// short and printable), echoes it and puts a logger carrying it in the
-// context.
-func (s *Server) requestID(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get("X-Request-Id")
-		if !validRequestID.MatchString(id) {
-			id = newRequestID()
-		}
-		w.Header().Set("X-Request-Id", id)
-		log := s.deps.Logger.With().Str("request_id", id).Logger()
-		ctx := withRequestState(log.WithContext(r.Context()), &requestState{id: id})
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
-}
-
 func newRequestID() string {
 	var b [12]byte
 	_, _ = rand.Read(b[:])
@@ -107,9 +91,15 @@ func (s *Server) instrument(next http.Handler) http.Handler {
 		if route == "/healthz" || route == "/readyz" || route == "/metrics" {
 			return // probes and scrapes would drown the log
 		}
-		ev := zerolog.Ctx(r.Context()).Info()
+		level := zerolog.InfoLevel
 		if sw.status >= 500 {
-			ev = zerolog.Ctx(r.Context()).Warn()
+			level = zerolog.WarnLevel
+		}
+		var ev *zerolog.Event
+		if st := stateOf(r.Context()); st != nil {
+			ev = st.event(level)
+		} else {
+			ev = zerolog.Ctx(r.Context()).WithLevel(level)
 		}
 		ev.Str("method", r.Method).Str("route", route).Int("status", sw.status).
 			Int("bytes", sw.bytes).Float64("duration_ms", float64(elapsed.Microseconds())/1000).
@@ -130,7 +120,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 				panic(rec)
 			}
 			s.metrics.panics.Inc()
-			zerolog.Ctx(r.Context()).Error().Str("panic_type", fmt.Sprintf("%T", rec)).
+			logOf(r.Context()).Error().Str("panic_type", fmt.Sprintf("%T", rec)).
 				Str("stack", string(debug.Stack())).Msg("panic while serving a request")
 			s.writeError(w, r, errors.New("panic"))
 		}()
@@ -194,9 +184,9 @@ func (s *Server) readBody(next http.Handler) http.Handler {
 			return
 		}
 		st := stateOf(r.Context())
-		if st == nil { // outside requestID
-			st = &requestState{}
-			r = r.WithContext(withRequestState(r.Context(), st))
+		if st == nil { // the router served without ServeHTTP
+			st = &requestState{Context: r.Context(), base: &s.deps.Logger}
+			r = r.WithContext(st)
 		}
 		st.body = body
 		next.ServeHTTP(w, r)

@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,40 +12,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/rs/zerolog"
-
 	"github.com/profitwell-connector/connector/manifest"
 )
-
-// requestState is what the middleware learns about a request, kept in one
-// context value so that no step copies the request to add its part: the
-// id (requestID), the raw body (readBody) and the route pattern (set by
-// the matched route's handler, read by instrument).
-type requestState struct {
-	id    string
-	body  []byte
-	route string
-}
-
-type requestStateKey struct{}
-
-func withRequestState(ctx context.Context, st *requestState) context.Context {
-	return context.WithValue(ctx, requestStateKey{}, st)
-}
-
-// stateOf returns the request's state, nil outside the middleware.
-func stateOf(ctx context.Context) *requestState {
-	st, _ := ctx.Value(requestStateKey{}).(*requestState)
-	return st
-}
-
-// RequestID returns the request id of a request's context.
-func RequestID(ctx context.Context) string {
-	if st := stateOf(ctx); st != nil {
-		return st.id
-	}
-	return ""
-}
 
 // jsonContentType is the Content-Type value slice of JSON answers, shared:
 // net/http copies a handler's headers before it writes them, and nothing
@@ -82,7 +49,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) *Problem {
 	p := classify(err)
 	p.RequestID = RequestID(r.Context())
-	log := zerolog.Ctx(r.Context())
+	log := logOf(r.Context())
 	switch {
 	case p.status >= 500 && p.Type == TypeRuntimeError:
 		log.Error().Str("error", err.Error()).Str("error_type", p.Type).Msg("request failed")

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
@@ -61,7 +62,7 @@ type Server struct {
 	manifest []byte
 	etag     string
 	metrics  *metrics
-	handler  http.Handler
+	mux      *chi.Mux
 }
 
 // NewServer builds the HTTP handler. It fails when the manifest cannot be
@@ -105,9 +106,9 @@ func NewServer(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{deps: d, manifest: body, etag: etag, metrics: m, keys: hashKeys(d.APIKeys)}
-	s.handler = s.routes()
+	s.mux = s.routes()
 	return s, nil
 }
 
 // ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.serveWithState(w, r, s.mux) }

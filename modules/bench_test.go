@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/profitwell-connector/connector/manifest"
 )
 
@@ -45,7 +43,7 @@ func BenchmarkListRunner(b *testing.B) {
 				},
 			}
 			in := input{values: manifest.Values{manifest.LimitName: int64(limit)}, limit: limit}
-			env := Env{Log: zerolog.Nop(), Now: time.Now}
+			env := Env{Now: time.Now}
 			ctx := context.Background()
 			b.ReportAllocs()
 			for b.Loop() {

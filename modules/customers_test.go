@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -214,7 +213,7 @@ func TestExcludeCustomer(t *testing.T) {
 func poll(t *testing.T, s *sandbox, params map[string]any, state json.RawMessage) (Output, json.RawMessage) {
 	t.Helper()
 	session := s.client.Session(s.token)
-	out, err := s.reg.Execute(context.Background(), Env{PW: session, Log: zerolog.Nop(), Now: time.Now}, Request{
+	out, err := s.reg.Execute(context.Background(), Env{PW: session, Now: time.Now}, Request{
 		Module: "watchCustomers", TokenHash: s.token.Hash(), Parameters: params, State: state,
 	})
 	require.NoError(t, err)

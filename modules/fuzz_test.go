@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/profitwell-connector/connector/manifest"
 )
 
@@ -87,7 +85,7 @@ func (q fuzzQuery) fingerprint() string {
 func (q fuzzQuery) execute(reg *Registry, cursor string, limit int) (Output, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	return reg.Execute(ctx, Env{Log: zerolog.Nop(), Now: time.Now}, Request{
+	return reg.Execute(ctx, Env{Now: time.Now}, Request{
 		Module: q.module, TokenHash: q.token, Cursor: cursor,
 		Parameters: map[string]any{"query": q.text, "limit": limit},
 	})

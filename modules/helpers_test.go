@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
 
 	"github.com/profitwell-connector/connector/connection/profitwell"
@@ -43,7 +42,7 @@ func (s *sandbox) run(module string, params map[string]any, cursor ...string) (O
 	if len(cursor) > 0 {
 		req.Cursor = cursor[0]
 	}
-	out, err := s.reg.Execute(ctx, Env{PW: session, Log: zerolog.Nop(), Now: time.Now}, req)
+	out, err := s.reg.Execute(ctx, Env{PW: session, Now: time.Now}, req)
 	return out, session.Requests(), err
 }
 
@@ -57,7 +56,7 @@ func (s *sandbox) mustRun(module string, params map[string]any, cursor ...string
 
 func (s *sandbox) rpc(name string, params map[string]any) RPCResult {
 	s.t.Helper()
-	res, err := s.reg.CallRPC(context.Background(), Env{PW: s.client.Session(s.token), Log: zerolog.Nop(), Now: time.Now},
+	res, err := s.reg.CallRPC(context.Background(), Env{PW: s.client.Session(s.token), Now: time.Now},
 		RPCCall{Name: name, TokenHash: s.token.Hash(), Parameters: params})
 	require.NoError(s.t, err)
 	return res

@@ -13,18 +13,16 @@ import (
 	"reflect"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/profitwell-connector/connector/connection/profitwell"
 	"github.com/profitwell-connector/connector/manifest"
 )
 
 // Env is what one execution gives a module: the ProfitWell session bound to
-// the caller's token, a logger carrying the request id and module name, and
-// the clock.
+// the caller's token, and the clock. A module logs with zerolog.Ctx(ctx):
+// the server's request context carries a logger with the request id, the
+// module name and the execution id.
 type Env struct {
 	PW  *profitwell.Session
-	Log zerolog.Logger
 	Now func() time.Time
 }
 

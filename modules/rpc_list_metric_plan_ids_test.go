@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -36,7 +35,7 @@ func TestListMetricPlanIdsRPC(t *testing.T) {
 
 	// Another token is another cache entry (and here an error, not a cached answer).
 	_, err = s.reg.CallRPC(context.Background(),
-		Env{PW: s.client.Session(profitwell.NewToken("other-token")), Log: zerolog.Nop(), Now: time.Now},
+		Env{PW: s.client.Session(profitwell.NewToken("other-token")), Now: time.Now},
 		RPCCall{Name: "listMetricPlanIds", TokenHash: profitwell.NewToken("other-token").Hash()})
 	assert.Equal(t, profitwell.KindUnauthorized, pwKind(t, err))
 	assert.Len(t, s.emu.Requests(), 2)

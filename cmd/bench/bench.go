@@ -410,6 +410,11 @@ func (e *env) cell(sc *scenario, conc, ops, rounds int) ([]result, error) {
 	out := make([]result, len(paths))
 	for i, sm := range slices {
 		out[i] = sm.result(sc.name, conc)
+		tot := int64(0)
+		for _, v := range sm.stat {
+			tot += v
+		}
+		fmt.Fprintf(os.Stderr, "  stat %s user %.1f%% sys %.1f%% idle %.1f%% softirq %.1f%% steal %.1f%%\n", sm.path, 100*float64(sm.stat[0]+sm.stat[1])/float64(tot), 100*float64(sm.stat[2])/float64(tot), 100*float64(sm.stat[3]+sm.stat[4])/float64(tot), 100*float64(sm.stat[6])/float64(tot), 100*float64(sm.stat[7])/float64(tot))
 		fmt.Fprintf(os.Stderr, "  %-18s c=%-2d %-9s %8.0f ops/s  p50 %7.0f µs  p99 %7.0f µs  cpu %6.1f µs/op\n",
 			sc.name, conc, sm.path, out[i].OpsPerS, out[i].P50us, out[i].P99us, out[i].CPUusPerOp)
 	}
@@ -423,6 +428,7 @@ type sample struct {
 	elapsed             time.Duration
 	emuCPU, frontCPU    time.Duration
 	emuRSS, frontRSS    int64
+	stat                [8]int64
 	respBytes, upstream int64
 	heap                float64
 	heapOK              bool
@@ -548,11 +554,16 @@ func (e *env) measure(sc *scenario, path string, conc, n int, sm *sample) error 
 		cpu0[i] = c
 	}
 	lat := make([]time.Duration, n)
+	st0 := procStat()
 	start := time.Now()
 	if err := e.load(sc, path, conc, n, lat, sm); err != nil {
 		return err
 	}
 	sm.elapsed += time.Since(start)
+	st1 := procStat()
+	for k := range st1 {
+		sm.stat[k] += st1[k] - st0[k]
+	}
 	for i, p := range servers {
 		c, err := p.cpuTime()
 		if err != nil {
@@ -737,4 +748,14 @@ func loadavg() string {
 		return ""
 	}
 	return strings.Join(f[:3], " ")
+}
+
+func procStat() (out [8]int64) {
+	b, _ := os.ReadFile("/proc/stat")
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	for i := 0; i < 8 && i+1 < len(f); i++ {
+		out[i], _ = strconv.ParseInt(f[i+1], 10, 64)
+	}
+	return out
 }
