@@ -303,3 +303,54 @@ func TestRawHeaderInjection(t *testing.T) {
 	assert.Equal(t, 0, upstreamCalls(h, http.MethodPost, "/v2/plans/"), "nothing ran")
 	assert.Equal(t, http.StatusOK, h.do(http.MethodGet, "/healthz", nil).Status)
 }
+
+// TestBodyReadingPaths: a body is read whole whether its length is declared
+// small (read into a buffer of that size), declared large (read as it
+// arrives) or not declared (chunked); one shorter than it declares is a
+// DataError naming the body, and nothing reaches ProfitWell for it.
+func TestBodyReadingPaths(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{})
+	small := withParams(`{"limit":2}`)
+	large := small + strings.Repeat(" ", exactBodyMax+1)
+	send := func(body io.Reader, length int64) (int, []byte) {
+		req, err := http.NewRequest(http.MethodPost, h.URL+"/v1/modules/listPlans/execute", body)
+		require.NoError(t, err)
+		req.ContentLength = length
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := h.client.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		raw, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return resp.StatusCode, raw
+	}
+	for name, tc := range map[string]struct {
+		body   io.Reader
+		length int64
+	}{
+		"declared small": {strings.NewReader(small), int64(len(small))},
+		"declared large": {strings.NewReader(large), int64(len(large))},
+		"chunked":        {io.MultiReader(strings.NewReader(small)), -1},
+	} {
+		status, raw := send(tc.body, tc.length)
+		require.Equal(t, http.StatusOK, status, "%s: %s", name, raw)
+	}
+	before := len(h.Emu.Requests())
+
+	// Declares more than it sends: the server waits for the rest until the
+	// client gives up on its side and closes.
+	conn, err := net.Dial("tcp", strings.TrimPrefix(h.URL, "http://"))
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = fmt.Fprintf(conn, "POST /v1/modules/listPlans/execute HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(small)+10, small)
+	require.NoError(t, err)
+	require.NoError(t, conn.(*net.TCPConn).CloseWrite())
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	require.NoError(t, err)
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode, string(raw))
+	assert.Contains(t, string(raw), `"body"`)
+	assert.Len(t, h.Emu.Requests(), before, "nothing reached ProfitWell for the short body")
+}

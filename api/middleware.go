@@ -77,7 +77,13 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func (s *Server) instrument(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
+		var sw *statusWriter
+		if st := stateOf(r.Context()); st != nil {
+			sw = &st.sw // no allocation of its own
+			sw.ResponseWriter = w
+		} else {
+			sw = &statusWriter{ResponseWriter: w}
+		}
 		next.ServeHTTP(sw, r)
 		elapsed := time.Since(start)
 		route := "unmatched"
@@ -173,7 +179,7 @@ func (s *Server) readBody(next http.Handler) http.Handler {
 			s.writeError(w, r, errBodyTooLarge)
 			return
 		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.deps.MaxBodyBytes))
+		body, err := s.bodyOf(w, r)
 		if err != nil {
 			var maxBytes *http.MaxBytesError
 			if errors.As(err, &maxBytes) {
@@ -191,6 +197,27 @@ func (s *Server) readBody(next http.Handler) http.Handler {
 		st.body = body
 		next.ServeHTTP(w, r)
 	})
+}
+
+// exactBodyMax is the largest declared body length read into a buffer of
+// that size up front; a larger one grows as bytes arrive, so a client
+// cannot make the server reserve the whole cap by announcing it.
+const exactBodyMax = 64 << 10
+
+// bodyOf reads r's body, at most MaxBodyBytes. A small body of known length
+// (checked against the cap by readBody) is read into a buffer of exactly
+// that size; net/http delivers no byte past it.
+func (s *Server) bodyOf(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if n := r.ContentLength; n == 0 || r.Body == nil || r.Body == http.NoBody {
+		return []byte{}, nil
+	} else if n > 0 && n <= exactBodyMax {
+		body := make([]byte, n)
+		if _, err := io.ReadFull(r.Body, body); err != nil {
+			return nil, err
+		}
+		return body, nil
+	}
+	return io.ReadAll(http.MaxBytesReader(w, r.Body, s.deps.MaxBodyBytes))
 }
 
 // requestBody returns the bytes readBody kept.

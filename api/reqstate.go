@@ -28,6 +28,7 @@ type requestState struct {
 	id    string
 	body  []byte // the raw body, read once by readBody
 	route string // the matched route's pattern, set by handle
+	sw    statusWriter
 
 	base        *zerolog.Logger
 	module      string

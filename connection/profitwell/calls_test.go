@@ -3,8 +3,11 @@ package profitwell
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -576,4 +579,47 @@ func TestNewRequestURL(t *testing.T) {
 		}
 		c.Close()
 	}
+}
+
+// TestConnectionsAreReused: answers read to their end (success, an error
+// with a body, chunked or not) and an error body longer than what the
+// client reads all leave the connection ready for the next request, so a
+// run of calls opens one connection.
+func TestConnectionsAreReused(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int64
+	longError := `{"detail":"` + strings.Repeat("x", errBodyCap+2<<10) + `"}` // past the cap: drained
+	u := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		switch calls.Add(1) % 4 {
+		case 1:
+			respond(w, http.StatusOK, `{"id":"p1","name":"Plan 1"}`)
+		case 2:
+			respond(w, http.StatusNotFound, `{"detail":"Not found."}`)
+		case 3:
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"id":"p1",`)
+			http.NewResponseController(w).Flush() // chunked from here
+			_, _ = io.WriteString(w, `"name":"Plan 1"}`)
+		default:
+			respond(w, http.StatusNotFound, longError)
+		}
+	})
+	var conns atomic.Int64
+	u.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	c := newTestClient(t, testConfig(u.URL))
+	s := c.Session(NewToken(testToken))
+	for i := range 8 {
+		_, err := s.GetPlan(context.Background(), "p1")
+		if i%2 == 0 {
+			require.NoError(t, err, "call %d", i)
+		} else {
+			require.Error(t, err, "call %d", i)
+		}
+	}
+	assert.EqualValues(t, 8, u.count())
+	assert.EqualValues(t, 1, conns.Load(), "one connection for every call")
 }

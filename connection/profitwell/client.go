@@ -556,9 +556,13 @@ func (s *Session) send(ctx context.Context, rq *request) (*response, *attemptErr
 	if err != nil {
 		return nil, s.transportError(ctx, rq, err, traced && !gotConn.Load())
 	}
+	atEOF := false
 	defer func() {
-		// Drain a little so the connection can be reused, then close.
-		_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
+		// Drain a little of a body not read to its end, so the connection
+		// can be reused, then close.
+		if !atEOF {
+			_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
+		}
 		_ = resp.Body.Close()
 	}()
 	res := &response{status: resp.StatusCode, header: resp.Header}
@@ -575,6 +579,7 @@ func (s *Session) send(ctx context.Context, rq *request) (*response, *attemptErr
 		buf.Grow(int(cl) + bytes.MinRead)
 	}
 	n, rerr := buf.ReadFrom(io.LimitReader(resp.Body, limit+1))
+	atEOF = rerr == nil && n <= limit
 	if n > limit {
 		if ok || rq.raw {
 			res.release()
