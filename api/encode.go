@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"sync"
+
+	"github.com/profitwell-connector/connector/connection/profitwell"
 )
 
 // preEncoded is implemented by bundles that carry their own JSON: exactly
@@ -50,12 +53,18 @@ func writeExecute(w http.ResponseWriter, res executeResponse) {
 // HTML escaping off does: the bundles one by one, then the rest of the
 // answer, encoded with no bundles, after its `{"bundles":null`.
 func encodeExecute(buf *bytes.Buffer, res executeResponse) error {
-	enc := json.NewEncoder(buf)
-	enc.SetEscapeHTML(false)
+	var enc *json.Encoder // made when something needs reflection
+	encoder := func() *json.Encoder {
+		if enc == nil {
+			enc = json.NewEncoder(buf)
+			enc.SetEscapeHTML(false)
+		}
+		return enc
+	}
 	bundles := res.Bundles
 	res.Bundles = nil
 	if bundles == nil {
-		return enc.Encode(res)
+		return encoder().Encode(res)
 	}
 	buf.WriteString(`{"bundles":[`)
 	for i, b := range bundles {
@@ -66,14 +75,22 @@ func encodeExecute(buf *bytes.Buffer, res executeResponse) error {
 			buf.Write(p.AppendJSON(buf.AvailableBuffer()))
 			continue
 		}
-		if err := enc.Encode(b); err != nil {
+		if err := encoder().Encode(b); err != nil {
 			return err
 		}
 		buf.Truncate(buf.Len() - 1) // the encoder's newline
 	}
 	buf.WriteByte(']')
+	if res.State == nil {
+		// The usual answer: the meta written directly, as encoding/json
+		// writes it (TestWriteExecuteIsWriteJSON).
+		b := append(buf.AvailableBuffer(), ',')
+		b = appendMeta(b, res.Meta)
+		buf.Write(append(b, '}', '\n'))
+		return nil
+	}
 	rest := buf.Len()
-	if err := enc.Encode(res); err != nil {
+	if err := encoder().Encode(res); err != nil {
 		return err
 	}
 	tail := buf.Bytes()[rest:]
@@ -83,6 +100,23 @@ func encodeExecute(buf *bytes.Buffer, res executeResponse) error {
 	n := copy(tail, tail[len(bundlesNull):])
 	buf.Truncate(rest + n)
 	return nil
+}
+
+// appendMeta appends `"meta":{...}` as encoding/json writes executeMeta.
+func appendMeta(b []byte, m executeMeta) []byte {
+	b = append(b, `"meta":{"module":`...)
+	b = profitwell.AppendJSONString(b, m.Module)
+	b = append(b, `,"returned":`...)
+	b = strconv.AppendInt(b, int64(m.Returned), 10)
+	b = append(b, `,"hasMore":`...)
+	b = strconv.AppendBool(b, m.HasMore)
+	if m.NextCursor != "" {
+		b = append(b, `,"nextCursor":`...)
+		b = profitwell.AppendJSONString(b, m.NextCursor)
+	}
+	b = append(b, `,"upstreamRequests":`...)
+	b = strconv.AppendInt(b, int64(m.UpstreamRequests), 10)
+	return append(b, '}')
 }
 
 var errAnswerShape = errors.New("api: an executeResponse must start with its bundles")

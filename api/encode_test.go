@@ -31,6 +31,8 @@ func TestWriteExecuteIsWriteJSON(t *testing.T) {
 		"customers":       {Bundles: []any{customers[0], &customers[1]}, Meta: meta},
 		"mixed and state": {Bundles: []any{&rows[0], map[string]any{"<b>": "&", "n": nil}, nil, "x\u2028y", 1.5}, Meta: meta, State: json.RawMessage(` {"module": "w", "position": [1, 2]} `)},
 		"empty":           {Bundles: []any{}, Meta: executeMeta{Module: "getPlan"}},
+		"cursor escapes":  {Bundles: []any{}, Meta: executeMeta{Module: "m\"\\", Returned: -1, HasMore: true, NextCursor: "a\"b\\c\x01\u2028\u2029\xff\t<é>", UpstreamRequests: 1 << 40}},
+		"empty state":     {Bundles: []any{}, Meta: meta, State: json.RawMessage(`{}`)},
 		"nil bundles":     {Meta: executeMeta{Module: "getPlan"}},
 		"encoding fails":  {Bundles: []any{&rows[0], math.NaN()}, Meta: meta},
 	} {

@@ -105,3 +105,17 @@ func TestClientLinesCarryRequestFields(t *testing.T) {
 	assert.Equal(t, "listPlans", attempt["module"])
 	assert.Equal(t, "run-9", attempt["execution_id"])
 }
+
+// TestNewRequestIDs: generated ids are 24 lowercase hex characters, pass the
+// inbound id check, and do not repeat.
+func TestNewRequestIDs(t *testing.T) {
+	seen := make(map[string]bool, 20000)
+	for range 20000 {
+		id := newRequestID()
+		require.Len(t, id, 24)
+		require.Equal(t, strings.Trim(id, "0123456789abcdef"), "", id)
+		require.True(t, validRequestID.MatchString(id), id)
+		require.False(t, seen[id], "repeated id %s", id)
+		seen[id] = true
+	}
+}

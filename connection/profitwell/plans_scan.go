@@ -98,16 +98,16 @@ func scanPlan(s string, p int) (pl Plan, end int, ok bool) {
 // it with HTML escaping off (FuzzPlanAppendJSON), without reflection.
 func (p Plan) AppendJSON(b []byte) []byte {
 	b = append(b, `{"id":`...)
-	b = appendJSONString(b, p.ID)
+	b = AppendJSONString(b, p.ID)
 	b = append(b, `,"name":`...)
-	b = appendJSONString(b, p.Name)
+	b = AppendJSONString(b, p.Name)
 	return append(b, '}')
 }
 
-// appendJSONString appends s as encoding/json (HTML escaping off) quotes
+// AppendJSONString appends s as encoding/json (HTML escaping off) quotes
 // it. A string with nothing to escape is copied as it is; any other goes
-// through encoding/json.
-func appendJSONString(b []byte, s string) []byte {
+// through encoding/json. The server's answers use it too.
+func AppendJSONString(b []byte, s string) []byte {
 	if needsNoEscape(s) {
 		b = append(b, '"')
 		b = append(b, s...)
