@@ -150,7 +150,8 @@ var routeContexts = sync.Pool{New: func() any { return chi.NewRouteContext() }}
 
 // serveWithState gives the request its id (the inbound X-Request-Id when it
 // is short and printable), echoes it, installs the request's state and
-// serves it with mux.
+// serves it: an execution directly with its route's chain, anything else
+// with mux.
 func (s *Server) serveWithState(w http.ResponseWriter, r *http.Request, mux *chi.Mux) {
 	id := r.Header.Get("X-Request-Id")
 	if !validRequestID.MatchString(id) {
@@ -161,6 +162,15 @@ func (s *Server) serveWithState(w http.ResponseWriter, r *http.Request, mux *chi
 	rctx.Reset()
 	rctx.Routes = mux
 	st := &requestState{Context: r.Context(), rctx: rctx, id: id, base: &s.deps.Logger}
-	mux.ServeHTTP(w, r.WithContext(st))
+	if name, ok := executeName(r); ok {
+		// What chi's routing would record for the execute route.
+		rctx.URLParams.Add("name", name)
+		rctx.RoutePatterns = append(rctx.RoutePatterns, executePattern)
+		r = r.WithContext(st)
+		r.Pattern = executePattern
+		s.execute.ServeHTTP(w, r)
+	} else {
+		mux.ServeHTTP(w, r.WithContext(st))
+	}
 	routeContexts.Put(rctx)
 }

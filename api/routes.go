@@ -28,9 +28,37 @@ func (s *Server) routes() *chi.Mux {
 		s.handle(r, get, "/v1/openapi.json", http.HandlerFunc(s.handleOpenAPI))
 		s.handle(r, post, "/v1/connection/verify", http.HandlerFunc(s.handleVerify))
 		s.handle(r, post, "/v1/rpc/{name}", http.HandlerFunc(s.handleRPC))
-		s.handle(r, post, "/v1/modules/{name}/execute", http.HandlerFunc(s.handleExecute))
+		s.handle(r, post, executePattern, http.HandlerFunc(s.handleExecute))
 	})
+	// Executions, nearly every request, skip the route lookup: the same
+	// chain as chi builds for the route above, entered by serveWithState.
+	s.execute = chi.Chain(s.instrument, s.recoverer).
+		Handler(chi.Chain(s.v1Middleware()...).Handler(s.labelled(executePattern, http.HandlerFunc(s.handleExecute))))
 	return r
+}
+
+const (
+	executePattern = "/v1/modules/{name}/execute"
+	executePrefix  = "/v1/modules/"
+	executeSuffix  = "/execute"
+)
+
+// executeName returns the module name of a request chi would route to
+// executePattern: POST /v1/modules/<name>/execute with a name that holds no
+// slash (an empty one too, which no module has). A path with escapes
+// (RawPath set) is left to chi, which routes on the escaped form
+// (TestExecuteRouteAgreesWithChi).
+func executeName(r *http.Request) (string, bool) {
+	p := r.URL.Path
+	if r.Method != http.MethodPost || r.URL.RawPath != "" || len(p) < len(executePrefix)+len(executeSuffix) ||
+		!strings.HasPrefix(p, executePrefix) || !strings.HasSuffix(p, executeSuffix) {
+		return "", false
+	}
+	name := p[len(executePrefix) : len(p)-len(executeSuffix)]
+	if strings.IndexByte(name, '/') >= 0 {
+		return "", false
+	}
+	return name, true
 }
 
 // v1Middleware guards every /v1 request: the engine's key, the body read
@@ -57,10 +85,15 @@ func (s *Server) v1Guarded(h http.HandlerFunc) http.HandlerFunc {
 // with pattern, which is chi's route pattern for it (TestRouteLabels),
 // without chi building that string for every request.
 func (s *Server) handle(r chi.Router, method, pattern string, h http.Handler) {
-	r.Method(method, pattern, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	r.Method(method, pattern, s.labelled(pattern, h))
+}
+
+// labelled names the request's route pattern, then serves it with h.
+func (s *Server) labelled(pattern string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if st := stateOf(req.Context()); st != nil {
 			st.route = pattern
 		}
 		h.ServeHTTP(w, req)
-	}))
+	})
 }

@@ -63,6 +63,7 @@ type Server struct {
 	etag     string
 	metrics  *metrics
 	mux      *chi.Mux
+	execute  http.Handler // the execute route's chain (see executeName)
 }
 
 // NewServer builds the HTTP handler. It fails when the manifest cannot be
