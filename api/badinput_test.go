@@ -219,17 +219,26 @@ func TestChunkedOversizedBodyIs413(t *testing.T) {
 		}
 		_ = pw.Close()
 	}()
-	req, err := http.NewRequest(http.MethodPost, h.URL+"/v1/modules/listPlans/execute", pr)
+	resp, raw := postBody(t, h, pr, -1)
+	_ = pr.CloseWithError(io.ErrClosedPipe)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode, string(raw))
+	assert.Equal(t, TypeDataError, checkErrorEnvelope(t, resp.StatusCode, resp.Header, raw)["type"])
+}
+
+// postBody posts body to listPlans' execute route, declaring length (-1:
+// chunked), and returns the answer with its body read.
+func postBody(t *testing.T, h *harness, body io.Reader, length int64) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, h.URL+"/v1/modules/listPlans/execute", body)
 	require.NoError(t, err)
+	req.ContentLength = length
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := h.client.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
-	_ = pr.CloseWithError(io.ErrClosedPipe)
-	assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode, string(raw))
-	assert.Equal(t, TypeDataError, checkErrorEnvelope(t, resp.StatusCode, resp.Header, raw)["type"])
+	return resp, raw
 }
 
 // TestHugeTimeoutIsCapped: a timeoutMs far above the cap (up to the largest
@@ -313,18 +322,6 @@ func TestBodyReadingPaths(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
 	small := withParams(`{"limit":2}`)
 	large := small + strings.Repeat(" ", exactBodyMax+1)
-	send := func(body io.Reader, length int64) (int, []byte) {
-		req, err := http.NewRequest(http.MethodPost, h.URL+"/v1/modules/listPlans/execute", body)
-		require.NoError(t, err)
-		req.ContentLength = length
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := h.client.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		raw, err := io.ReadAll(resp.Body)
-		require.NoError(t, err)
-		return resp.StatusCode, raw
-	}
 	for name, tc := range map[string]struct {
 		body   io.Reader
 		length int64
@@ -333,8 +330,8 @@ func TestBodyReadingPaths(t *testing.T) {
 		"declared large": {strings.NewReader(large), int64(len(large))},
 		"chunked":        {io.MultiReader(strings.NewReader(small)), -1},
 	} {
-		status, raw := send(tc.body, tc.length)
-		require.Equal(t, http.StatusOK, status, "%s: %s", name, raw)
+		resp, raw := postBody(t, h, tc.body, tc.length)
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%s: %s", name, raw)
 	}
 	before := len(h.Emu.Requests())
 

@@ -45,7 +45,8 @@ func TestRequestStateLogger(t *testing.T) {
 	l.Warn().Msg("built")
 	st.setExecutionID("run-7")
 	st.event(zerolog.InfoLevel).Msg("after")
-	zerolog.Ctx(context.WithValue(st, struct{}{}, 1)).Info().Msg("child context")
+	type key struct{}
+	zerolog.Ctx(context.WithValue(st, key{}, 1)).Info().Msg("child context")
 
 	lines := logLines(t, buf.String())
 	require.Len(t, lines, 4)

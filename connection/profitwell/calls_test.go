@@ -589,8 +589,10 @@ func TestConnectionsAreReused(t *testing.T) {
 	t.Parallel()
 	var calls atomic.Int64
 	var mu sync.Mutex
-	remotes := map[string]bool{} // one client address per connection
-	longError := `{"detail":"` + strings.Repeat("x", errBodyCap+2<<10) + `"}` // past the cap: drained
+	// One client address per connection.
+	remotes := map[string]bool{}
+	// Past the cap: the client reads the start and drains the rest.
+	longError := `{"detail":"` + strings.Repeat("x", errBodyCap+2<<10) + `"}`
 	u := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		remotes[r.RemoteAddr] = true
