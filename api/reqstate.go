@@ -27,7 +27,7 @@ type requestState struct {
 	rctx  *chi.Context
 	id    string
 	body  []byte // the raw body, read once by readBody
-	route string // the matched route's pattern, set by handle
+	route string // the matched route's pattern, set by labelled
 	sw    statusWriter
 
 	base        *zerolog.Logger
