@@ -76,9 +76,6 @@ func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
 	// The request's log fields gain the module (and below the execution
 	// id), so the access line and every later line carry them.
 	st := stateOf(r.Context())
-	if st == nil {
-		st = &requestState{Context: r.Context(), base: &s.deps.Logger}
-	}
 	if !known {
 		st.setModule("(unknown)")
 		s.writeError(w, r, modules.ErrUnknownModule)

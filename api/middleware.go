@@ -85,17 +85,13 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func (s *Server) instrument(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		var sw *statusWriter
-		if st := stateOf(r.Context()); st != nil {
-			sw = &st.sw // no allocation of its own
-			sw.ResponseWriter = w
-		} else {
-			sw = &statusWriter{ResponseWriter: w}
-		}
+		st := stateOf(r.Context())
+		sw := &st.sw // no allocation of its own
+		sw.ResponseWriter = w
 		next.ServeHTTP(sw, r)
 		elapsed := time.Since(start)
 		route := "unmatched"
-		if st := stateOf(r.Context()); st != nil && st.route != "" {
+		if st.route != "" {
 			route = st.route
 		}
 		if sw.status == 0 {
@@ -109,13 +105,7 @@ func (s *Server) instrument(next http.Handler) http.Handler {
 		if sw.status >= 500 {
 			level = zerolog.WarnLevel
 		}
-		var ev *zerolog.Event
-		if st := stateOf(r.Context()); st != nil {
-			ev = st.event(level)
-		} else {
-			ev = zerolog.Ctx(r.Context()).WithLevel(level)
-		}
-		ev.Str("method", r.Method).Str("route", route).Int("status", sw.status).
+		st.event(level).Str("method", r.Method).Str("route", route).Int("status", sw.status).
 			Int("bytes", sw.bytes).Float64("duration_ms", float64(elapsed.Microseconds())/1000).
 			Str("remote", r.RemoteAddr).Msg("request")
 	})
@@ -197,12 +187,7 @@ func (s *Server) readBody(next http.Handler) http.Handler {
 			s.writeError(w, r, manifest.Invalid("body", "could not be read"))
 			return
 		}
-		st := stateOf(r.Context())
-		if st == nil { // the router served without ServeHTTP
-			st = &requestState{Context: r.Context(), base: &s.deps.Logger}
-			r = r.WithContext(st)
-		}
-		st.body = body
+		stateOf(r.Context()).body = body
 		next.ServeHTTP(w, r)
 	})
 }

@@ -74,7 +74,9 @@ func (st *requestState) Value(key any) any {
 	return st.Context.Value(key)
 }
 
-// stateOf returns the request's state, nil outside the server.
+// stateOf returns the request's state, nil outside the server. ServeHTTP
+// installs it before any middleware or handler runs, so they use it
+// without checking.
 func stateOf(ctx context.Context) *requestState {
 	st, _ := ctx.Value(requestStateKey{}).(*requestState)
 	return st
