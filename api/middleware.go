@@ -80,7 +80,7 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // instrument writes the access log line and the HTTP metrics, labelled by
 // the route pattern (bounded), never the raw path. The matched route's
-// handler names its pattern (see handle); a request no route matched is
+// handler names its pattern (see labelled); a request no route matched is
 // "unmatched".
 func (s *Server) instrument(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
