@@ -137,7 +137,7 @@ func runBench(args []string) error {
 	if err != nil {
 		return err
 	}
-	rounds, err := envInt("BENCH_ROUNDS", 5)
+	rounds, err := envInt("BENCH_ROUNDS", defaultRounds)
 	if err != nil || rounds < 1 {
 		return fmt.Errorf("BENCH_ROUNDS must be a whole number above 0")
 	}
@@ -383,12 +383,23 @@ func do(client *http.Client, base string, c call, buf *bytes.Buffer) ([]byte, in
 	return buf.Bytes(), buf.Len(), nil
 }
 
+// defaultRounds is how many rounds a cell is cut into. Short rounds, run in
+// turn, make a drift in the machine's speed (other work, a noisy neighbour)
+// weigh on every path alike: at c = 8, five runs with 20 rounds spread
+// getPlan's connector/proxy ops/s with a standard deviation of 0.016, five
+// with 5 rounds in between them 0.050 (docs/BENCHMARKS.md).
+const defaultRounds = 20
+
+// minOpsPerWorker keeps rounds long enough that the moments a round starts
+// and ends with fewer than conc operations in flight stay a small part of it.
+const minOpsPerWorker = 20
+
 // cell measures one scenario at one concurrency on every path. The
 // operations are cut into rounds run in turn on each path (direct, proxy,
 // connector, direct, ...), so that load from outside the bench weighs on
 // every path alike; each path's figures are the sums over its rounds.
 func (e *env) cell(sc *scenario, conc, ops, rounds int) ([]result, error) {
-	rounds = max(1, min(rounds, ops/conc))
+	rounds = max(1, min(rounds, ops/(conc*minOpsPerWorker)))
 	slices := make([]*sample, len(paths))
 	for i, path := range paths {
 		slices[i] = &sample{path: path, lat: make([]time.Duration, 0, ops)}

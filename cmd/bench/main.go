@@ -17,7 +17,7 @@
 // Environment: BENCH_OUT (JSON file), BENCH_OPS (operations per cell, all
 // scenarios), BENCH_CONCURRENCY (e.g. "1,8"), BENCH_SCENARIOS (e.g.
 // "getPlan,listCustomers250"), BENCH_ROUNDS (rounds each cell's operations
-// are cut into, run in turn on each path; default 5), BENCH_CONNECTOR_ARGS (extra
+// are cut into, run in turn on each path; default 20), BENCH_CONNECTOR_ARGS (extra
 // flags for the connector, e.g. "--log-level warn"), BENCH_PROXY_DEBUG_ADDR
 // (serve net/http/pprof of the proxy there, e.g. "127.0.0.1:6062").
 package main
