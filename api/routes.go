@@ -12,7 +12,8 @@ import (
 // gives each request its id and state before the router sees it.
 func (s *Server) routes() *chi.Mux {
 	r := chi.NewRouter()
-	r.Use(s.instrument, s.recoverer)
+	outer := []func(http.Handler) http.Handler{s.instrument, s.recoverer}
+	r.Use(outer...)
 	r.NotFound(s.v1Guarded(func(w http.ResponseWriter, r *http.Request) { s.writeError(w, r, errNotFound) }))
 	r.MethodNotAllowed(s.v1Guarded(func(w http.ResponseWriter, r *http.Request) { s.writeError(w, r, errMethod) }))
 
@@ -32,7 +33,7 @@ func (s *Server) routes() *chi.Mux {
 	})
 	// Executions, nearly every request, skip the route lookup: the same
 	// chain as chi builds for the route above, entered by serveWithState.
-	s.execute = chi.Chain(s.instrument, s.recoverer).
+	s.execute = chi.Chain(outer...).
 		Handler(chi.Chain(s.v1Middleware()...).Handler(s.labelled(executePattern, http.HandlerFunc(s.handleExecute))))
 	return r
 }
