@@ -7,7 +7,6 @@ import (
 	"flag"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/profitwell-connector/connector/connection/profitwell/profitwelltest"
 	"github.com/profitwell-connector/connector/manifest"
+	"github.com/profitwell-connector/connector/manifest/makeapp/makeschema"
 	"github.com/profitwell-connector/connector/modules"
 )
 
@@ -61,33 +61,14 @@ func TestManifestETag(t *testing.T) {
 	assert.Equal(t, http.StatusOK, other.Status)
 }
 
-// makeSchemas is Make's own app schemas, beside the project.
-const makeSchemas = "../../shared/make-schemas/imljson"
-
-func compileMakeSchema(t *testing.T, name string) *jsonschema.Schema {
-	t.Helper()
-	c := jsonschema.NewCompiler()
-	entries, err := os.ReadDir(makeSchemas)
-	require.NoError(t, err, "Make's schemas must be in ../shared/make-schemas")
-	for _, e := range entries {
-		f, err := os.Open(filepath.Join(makeSchemas, e.Name()))
-		require.NoError(t, err)
-		doc, err := jsonschema.UnmarshalJSON(f)
-		f.Close()
-		require.NoError(t, err, e.Name())
-		require.NoError(t, c.AddResource(e.Name(), doc))
-	}
-	s, err := c.Compile(name)
-	require.NoError(t, err)
-	return s
-}
-
 // TestManifestFieldsValidateAgainstMakeSchema checks every parameters,
 // expect and interface array, the RPCs' and the connection's parameters
 // against Make's parameters.json.
 func TestManifestFieldsValidateAgainstMakeSchema(t *testing.T) {
 	t.Parallel()
-	schema := compileMakeSchema(t, "parameters.json")
+	schemas, err := makeschema.Load()
+	require.NoError(t, err)
+	schema := schemas["parameters.json"]
 	registry, err := modules.Default(modules.Options{})
 	require.NoError(t, err)
 	body, _, err := modules.Document(registry).Encode()

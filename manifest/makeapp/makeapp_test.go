@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -17,71 +16,20 @@ import (
 
 	"github.com/profitwell-connector/connector/manifest"
 	"github.com/profitwell-connector/connector/manifest/makeapp"
+	"github.com/profitwell-connector/connector/manifest/makeapp/makeschema"
 	"github.com/profitwell-connector/connector/modules"
 )
 
-// schemasDir holds Make's own app schemas, beside the project.
-const schemasDir = "../../../shared/make-schemas"
-
-// makeSchemas compiles every schema of imljson/ and local-development/ into
-// one compiler, so that their references to each other resolve.
+// makeSchemas is Make's own app schemas, embedded by makeschema.
 type makeSchemas struct {
-	byName map[string]*jsonschema.Schema
+	byName makeschema.Set
 }
 
 func loadMakeSchemas(t *testing.T) *makeSchemas {
 	t.Helper()
-	c := jsonschema.NewCompiler()
-	c.UseRegexpEngine(compileECMARegexp)
-	var names []string
-	for _, sub := range []string{"imljson", "local-development"} {
-		entries, err := os.ReadDir(filepath.Join(schemasDir, sub))
-		require.NoError(t, err, "Make's schemas must be in ../shared/make-schemas")
-		for _, e := range entries {
-			f, err := os.Open(filepath.Join(schemasDir, sub, e.Name()))
-			require.NoError(t, err)
-			doc, err := jsonschema.UnmarshalJSON(f)
-			f.Close()
-			require.NoError(t, err, e.Name())
-			require.NoError(t, c.AddResource(e.Name(), doc))
-			names = append(names, e.Name())
-		}
-	}
-	s := &makeSchemas{byName: map[string]*jsonschema.Schema{}}
-	for _, n := range names {
-		compiled, err := c.Compile(n)
-		require.NoError(t, err, n)
-		s.byName[n] = compiled
-	}
-	return s
-}
-
-// lookahead is an ECMAScript pattern that Go's regexp cannot compile:
-// "^(?!X)" (the input must not start with X), which makecomapp.schema.json
-// uses to refuse template placeholders.
-var lookahead = regexp.MustCompile(`^\^\(\?!(.*)\)$`)
-
-// negated matches what its inner pattern does not.
-type negated struct {
-	src   string
-	inner *regexp.Regexp
-}
-
-func (n negated) MatchString(s string) bool { return !n.inner.MatchString(s) }
-func (n negated) String() string            { return n.src }
-
-// compileECMARegexp compiles a schema pattern: RE2 syntax as is, plus the
-// one lookahead form Make's schemas use. Anything else RE2 refuses is an
-// error, so a new construct in the schemas shows up here.
-func compileECMARegexp(src string) (jsonschema.Regexp, error) {
-	if m := lookahead.FindStringSubmatch(src); m != nil {
-		inner, err := regexp.Compile("^(?:" + m[1] + ")")
-		if err != nil {
-			return nil, err
-		}
-		return negated{src: src, inner: inner}, nil
-	}
-	return regexp.Compile(src)
+	set, err := makeschema.Load()
+	require.NoError(t, err)
+	return &makeSchemas{byName: set}
 }
 
 // schemaFor says which schema checks a file of the layout (the table in
