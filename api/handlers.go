@@ -69,27 +69,26 @@ type executeResponse struct {
 	State   json.RawMessage `json:"state,omitempty"`
 }
 
-func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request, body []byte) {
 	start := time.Now()
 	name := chi.URLParam(r, "name")
 	spec, known := s.deps.Registry.Spec(name)
 	// The request's log fields gain the module (and below the execution
 	// id), so the access line and every later line carry them.
-	st := stateOf(r.Context())
 	if !known {
-		st.setModule("(unknown)")
+		addLogField(r.Context(), "module", "(unknown)")
 		s.writeError(w, r, modules.ErrUnknownModule)
 		return
 	}
-	st.setModule(spec.Name)
+	addLogField(r.Context(), "module", spec.Name)
 
 	var req executeRequest
-	if err := decodeBody(r, &req); err != nil {
+	if err := decodeBody(r, body, &req); err != nil {
 		s.finishExecution(w, r, spec.Name, start, err)
 		return
 	}
 	if req.Execution != nil && req.Execution.ID != "" {
-		st.setExecutionID(safeLogValue(req.Execution.ID))
+		addLogField(r.Context(), "execution_id", safeLogValue(req.Execution.ID))
 	}
 	token, err := connection.Token(req.Connection)
 	timeout, terr := s.timeout(req.Execution)
@@ -197,16 +196,16 @@ type verifyResponse struct {
 
 // decodeConnected decodes the body into dst and reads the private token of
 // its connection object.
-func decodeConnected(r *http.Request, dst any, conn *map[string]any) (profitwell.Token, error) {
-	if err := decodeBody(r, dst); err != nil {
+func decodeConnected(r *http.Request, body []byte, dst any, conn *map[string]any) (profitwell.Token, error) {
+	if err := decodeBody(r, body, dst); err != nil {
 		return profitwell.Token{}, err
 	}
 	return connection.Token(*conn)
 }
 
-func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, body []byte) {
 	var req verifyRequest
-	token, err := decodeConnected(r, &req, &req.Connection)
+	token, err := decodeConnected(r, body, &req, &req.Connection)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -228,10 +227,10 @@ type rpcRequest struct {
 	Cursor     string         `json:"cursor"`
 }
 
-func (s *Server) handleRPC(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleRPC(w http.ResponseWriter, r *http.Request, body []byte) {
 	name := chi.URLParam(r, "name")
 	var req rpcRequest
-	token, err := decodeConnected(r, &req, &req.Connection)
+	token, err := decodeConnected(r, body, &req, &req.Connection)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

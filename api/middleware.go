@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-chi/chi/v5"
 	"github.com/rs/zerolog"
 
 	"github.com/profitwell-connector/connector/manifest"
@@ -79,20 +80,17 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // instrument writes the access log line and the HTTP metrics, labelled by
-// the route pattern (bounded), never the raw path. The matched route's
-// handler names its pattern (see labelled); a request no route matched is
-// "unmatched".
+// the route pattern chi matched (bounded), never the raw path; a request no
+// route matched is "unmatched".
 func (s *Server) instrument(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		st := stateOf(r.Context())
-		sw := &st.sw // no allocation of its own
-		sw.ResponseWriter = w
+		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
 		elapsed := time.Since(start)
-		route := "unmatched"
-		if st.route != "" {
-			route = st.route
+		route := chi.RouteContext(r.Context()).RoutePattern()
+		if route == "" {
+			route = "unmatched"
 		}
 		if sw.status == 0 {
 			sw.status = http.StatusOK
@@ -105,7 +103,7 @@ func (s *Server) instrument(next http.Handler) http.Handler {
 		if sw.status >= 500 {
 			level = zerolog.WarnLevel
 		}
-		st.event(level).Str("method", r.Method).Str("route", route).Int("status", sw.status).
+		logOf(r.Context()).WithLevel(level).Str("method", r.Method).Str("route", route).Int("status", sw.status).
 			Int("bytes", sw.bytes).Float64("duration_ms", float64(elapsed.Microseconds())/1000).
 			Str("remote", r.RemoteAddr).Msg("request")
 	})
@@ -170,26 +168,20 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 
 // readBody reads the request body, capped, into memory before anything
 // looks at it: signatures are verified over these exact bytes and handlers
-// decode them. A larger body is answered with 413.
-func (s *Server) readBody(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > s.deps.MaxBodyBytes {
-			s.writeError(w, r, errBodyTooLarge)
-			return
+// decode them. A larger body is an errBodyTooLarge (413).
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if r.ContentLength > s.deps.MaxBodyBytes {
+		return nil, errBodyTooLarge
+	}
+	body, err := s.bodyOf(w, r)
+	if err != nil {
+		var maxBytes *http.MaxBytesError
+		if errors.As(err, &maxBytes) {
+			return nil, errBodyTooLarge
 		}
-		body, err := s.bodyOf(w, r)
-		if err != nil {
-			var maxBytes *http.MaxBytesError
-			if errors.As(err, &maxBytes) {
-				s.writeError(w, r, errBodyTooLarge)
-				return
-			}
-			s.writeError(w, r, manifest.Invalid("body", "could not be read"))
-			return
-		}
-		stateOf(r.Context()).body = body
-		next.ServeHTTP(w, r)
-	})
+		return nil, manifest.Invalid("body", "could not be read")
+	}
+	return body, nil
 }
 
 // exactBodyMax is the largest declared body length read into a buffer of
@@ -213,28 +205,16 @@ func (s *Server) bodyOf(w http.ResponseWriter, r *http.Request) ([]byte, error) 
 	return io.ReadAll(http.MaxBytesReader(w, r.Body, s.deps.MaxBodyBytes))
 }
 
-// requestBody returns the bytes readBody kept.
-func requestBody(r *http.Request) []byte {
-	if st := stateOf(r.Context()); st != nil {
-		return st.body
-	}
-	return nil
-}
-
-// verifySignature refuses, when signing secrets are configured, any request
+// verifySignature refuses, when signing secrets are configured, a request
 // whose Standard Webhooks signature does not match its raw body (after the
 // size cap, before any JSON parsing). Nothing else runs for such a request.
-func (s *Server) verifySignature(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.deps.Verifier == nil {
-			next.ServeHTTP(w, r)
-			return
-		}
-		if err := s.deps.Verifier.Verify(r.Header, requestBody(r)); err != nil {
-			s.metrics.signatureFailures.Inc()
-			s.writeError(w, r, errors.Join(errEngineSignature, err))
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
+func (s *Server) verifySignature(r *http.Request, body []byte) error {
+	if s.deps.Verifier == nil {
+		return nil
+	}
+	if err := s.deps.Verifier.Verify(r.Header, body); err != nil {
+		s.metrics.signatureFailures.Inc()
+		return errors.Join(errEngineSignature, err)
+	}
+	return nil
 }

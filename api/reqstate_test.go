@@ -1,15 +1,11 @@
 package api
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 
-	"github.com/go-chi/chi/v5"
-	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -29,61 +25,25 @@ func logLines(t *testing.T, s string) []map[string]any {
 	return out
 }
 
-// TestRequestStateLogger: the request's lines carry request_id, module and
-// execution_id whether the request's logger was built before or after they
-// were known, and zerolog.Ctx on the request's context is that logger.
-func TestRequestStateLogger(t *testing.T) {
-	var buf bytes.Buffer
-	base := zerolog.New(&buf)
-	st := &requestState{Context: context.Background(), id: "req-1", base: &base}
-
-	st.event(zerolog.InfoLevel).Msg("before")
-	assert.False(t, st.logReady.Load(), "a line written through event makes no logger")
-	st.setModule("getPlan")
-	l := zerolog.Ctx(st)
-	require.Same(t, st.logger(), l, "zerolog.Ctx finds the request's logger")
-	l.Warn().Msg("built")
-	st.setExecutionID("run-7")
-	st.event(zerolog.InfoLevel).Msg("after")
-	type key struct{}
-	zerolog.Ctx(context.WithValue(st, key{}, 1)).Info().Msg("child context")
-
-	lines := logLines(t, buf.String())
-	require.Len(t, lines, 4)
-	for _, m := range lines {
-		assert.Equal(t, "req-1", m["request_id"], m["message"])
+// TestErrorLinesCarryRequestFields: a line written after the module and
+// execution id are known (the refusal of bad parameters) carries them, and
+// the answer's requestId is the request's id.
+func TestErrorLinesCarryRequestFields(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{})
+	r := h.execute("listPlans", map[string]any{"limit": "many"}, map[string]any{"execution": map[string]any{"id": "run-3", "cycle": 1}})
+	require.Equal(t, http.StatusBadRequest, r.Status, string(r.Body))
+	id := r.Header.Get("X-Request-Id")
+	assert.Contains(t, string(r.Body), `"requestId":"`+id+`"`)
+	var refused map[string]any
+	for _, m := range logLines(t, h.Logs.String()) {
+		if m["message"] == "request refused" && m["request_id"] == id {
+			refused = m
+		}
 	}
-	assert.Nil(t, lines[0]["module"])
-	assert.Equal(t, "getPlan", lines[1]["module"])
-	assert.Nil(t, lines[1]["execution_id"])
-	for _, m := range lines[2:] {
-		assert.Equal(t, "getPlan", m["module"], m["message"])
-		assert.Equal(t, "run-7", m["execution_id"], m["message"])
-	}
-	assert.Equal(t, "warn", lines[1]["level"])
-}
-
-// TestRequestStateContext: the state answers its own key, chi's routing
-// context and zerolog's key, and leaves every other key (and cancellation)
-// to the server's context it wraps.
-func TestRequestStateContext(t *testing.T) {
-	type key struct{}
-	parent, cancel := context.WithCancel(context.WithValue(context.Background(), key{}, "v"))
-	base := zerolog.Nop()
-	rctx := chi.NewRouteContext()
-	st := &requestState{Context: parent, rctx: rctx, id: "x", base: &base}
-
-	assert.Same(t, st, stateOf(st))
-	assert.Same(t, rctx, chi.RouteContext(st))
-	assert.Equal(t, "v", st.Value(key{}))
-	assert.Equal(t, "x", RequestID(context.WithValue(st, key{}, "w")))
-	assert.Empty(t, RequestID(context.Background()))
-
-	child, stop := context.WithTimeout(st, 1<<62)
-	defer stop()
-	cancel()
-	<-child.Done()
-	assert.ErrorIs(t, child.Err(), context.Canceled, "cancelling the server's context reaches children")
+	require.NotNil(t, refused, "a debug line for the refusal, with the request id")
+	assert.Equal(t, "listPlans", refused["module"])
+	assert.Equal(t, "run-3", refused["execution_id"])
 }
 
 // TestClientLinesCarryRequestFields: the client's per-attempt debug line,

@@ -69,14 +69,14 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) *
 // (or none), valid UTF-8, no duplicate keys, bounded nesting, no unknown keys,
 // no trailing data, numbers kept exact. Problems are a ValidationError naming
 // the offending key.
-func decodeBody(r *http.Request, dst any) error {
+func decodeBody(r *http.Request, body []byte, dst any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && ct != "application/json" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
 			return errBadContentType
 		}
 	}
-	return decodeJSON(requestBody(r), dst)
+	return decodeJSON(body, dst)
 }
 
 // decodeJSON is decodeBody's work on bytes: the envelope's one-pass

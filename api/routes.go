@@ -8,71 +8,56 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// routes lists every endpoint of the contract's section 2. ServeHTTP
-// gives each request its id and state before the router sees it.
+// routes lists every endpoint of the contract's section 2. Every request
+// gets its id first, then is instrumented and guarded against panics; every
+// /v1 route is behind the engine's guard (v1).
 func (s *Server) routes() *chi.Mux {
 	r := chi.NewRouter()
-	outer := []func(http.Handler) http.Handler{s.instrument, s.recoverer}
-	r.Use(outer...)
+	r.Use(s.withRequestID, s.instrument, s.recoverer)
 	r.NotFound(s.v1Guarded(func(w http.ResponseWriter, r *http.Request) { s.writeError(w, r, errNotFound) }))
 	r.MethodNotAllowed(s.v1Guarded(func(w http.ResponseWriter, r *http.Request) { s.writeError(w, r, errMethod) }))
 
 	get, post := http.MethodGet, http.MethodPost
-	s.handle(r, get, "/healthz", http.HandlerFunc(s.handleHealthz))
-	s.handle(r, get, "/readyz", http.HandlerFunc(s.handleReadyz))
-	s.handle(r, get, "/metrics", promhttp.HandlerFor(s.deps.Gatherer, promhttp.HandlerOpts{}))
-
-	// A group, not a mounted sub-router: one route lookup per request.
-	r.Group(func(r chi.Router) {
-		r.Use(s.v1Middleware()...)
-		s.handle(r, get, "/v1/manifest", http.HandlerFunc(s.handleManifest))
-		s.handle(r, get, "/v1/openapi.json", http.HandlerFunc(s.handleOpenAPI))
-		s.handle(r, post, "/v1/connection/verify", http.HandlerFunc(s.handleVerify))
-		s.handle(r, post, "/v1/rpc/{name}", http.HandlerFunc(s.handleRPC))
-		s.handle(r, post, executePattern, http.HandlerFunc(s.handleExecute))
-	})
-	// Executions, nearly every request, skip the route lookup: the same
-	// chain as chi builds for the route above, entered by serveWithState.
-	s.execute = chi.Chain(outer...).
-		Handler(chi.Chain(s.v1Middleware()...).Handler(s.labelled(executePattern, http.HandlerFunc(s.handleExecute))))
+	r.Method(get, "/healthz", http.HandlerFunc(s.handleHealthz))
+	r.Method(get, "/readyz", http.HandlerFunc(s.handleReadyz))
+	r.Method(get, "/metrics", promhttp.HandlerFor(s.deps.Gatherer, promhttp.HandlerOpts{}))
+	r.Method(get, "/v1/manifest", s.v1(ignoreBody(s.handleManifest)))
+	r.Method(get, "/v1/openapi.json", s.v1(ignoreBody(s.handleOpenAPI)))
+	r.Method(post, "/v1/connection/verify", s.v1(s.handleVerify))
+	r.Method(post, "/v1/rpc/{name}", s.v1(s.handleRPC))
+	r.Method(post, "/v1/modules/{name}/execute", s.v1(s.handleExecute))
 	return r
 }
 
-const (
-	executePattern = "/v1/modules/{name}/execute"
-	executePrefix  = "/v1/modules/"
-	executeSuffix  = "/execute"
-)
+// bodyHandler serves a /v1 request whose body v1 has read and checked.
+type bodyHandler func(w http.ResponseWriter, r *http.Request, body []byte)
 
-// executeName returns the module name of a request chi would route to
-// executePattern: POST /v1/modules/<name>/execute with a name that holds no
-// slash (an empty one too, which no module has). A path with escapes
-// (RawPath set) is left to chi, which routes on the escaped form
-// (TestExecuteRouteAgreesWithChi).
-func executeName(r *http.Request) (string, bool) {
-	p := r.URL.Path
-	if r.Method != http.MethodPost || r.URL.RawPath != "" || len(p) < len(executePrefix)+len(executeSuffix) ||
-		!strings.HasPrefix(p, executePrefix) || !strings.HasSuffix(p, executeSuffix) {
-		return "", false
-	}
-	name := p[len(executePrefix) : len(p)-len(executeSuffix)]
-	if strings.IndexByte(name, '/') >= 0 {
-		return "", false
-	}
-	return name, true
+func ignoreBody(h http.HandlerFunc) bodyHandler {
+	return func(w http.ResponseWriter, r *http.Request, _ []byte) { h(w, r) }
 }
 
-// v1Middleware guards every /v1 request: the engine's key, the body read
-// once, its signature.
-func (s *Server) v1Middleware() []func(http.Handler) http.Handler {
-	return []func(http.Handler) http.Handler{s.authenticate, s.readBody, s.verifySignature}
+// v1 guards h as every /v1 request is guarded: the engine's key, the body
+// read once (capped), its signature. h gets the body as an argument; only
+// this guard reads it.
+func (s *Server) v1(h bodyHandler) http.Handler {
+	return s.authenticate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := s.readBody(w, r)
+		if err == nil {
+			err = s.verifySignature(r, body)
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		h(w, r, body)
+	}))
 }
 
 // v1Guarded answers a /v1 path no route matches (404, 405) only past the
 // same guard as the routes, so a caller without a valid key learns nothing
 // of the API's paths: it gets 401 like everywhere under /v1.
 func (s *Server) v1Guarded(h http.HandlerFunc) http.HandlerFunc {
-	guarded := chi.Chain(s.v1Middleware()...).Handler(h)
+	guarded := s.v1(ignoreBody(h))
 	return func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/v1" || strings.HasPrefix(r.URL.Path, "/v1/") {
 			guarded.ServeHTTP(w, r)
@@ -80,21 +65,4 @@ func (s *Server) v1Guarded(h http.HandlerFunc) http.HandlerFunc {
 		}
 		h(w, r)
 	}
-}
-
-// handle registers h for method and pattern on r. The request is labelled
-// with pattern, which is chi's route pattern for it (TestRouteLabels),
-// without chi building that string for every request.
-func (s *Server) handle(r chi.Router, method, pattern string, h http.Handler) {
-	r.Method(method, pattern, s.labelled(pattern, h))
-}
-
-// labelled names the request's route pattern, then serves it with h.
-func (s *Server) labelled(pattern string, h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if st := stateOf(req.Context()); st != nil {
-			st.route = pattern
-		}
-		h.ServeHTTP(w, req)
-	})
 }

@@ -104,38 +104,3 @@ func TestV1GuardCoversUnmatchedPaths(t *testing.T) {
 		assert.Equal(t, c.want, rec.Code, "%s %s key=%v", c.method, c.path, c.withKey)
 	}
 }
-
-// TestExecuteRouteAgreesWithChi: the execute route's direct entry takes
-// exactly the requests chi routes to it on their unescaped path, with the
-// same module name, and leaves the rest (escaped paths among them) to chi.
-func TestExecuteRouteAgreesWithChi(t *testing.T) {
-	srv := fakeServer(t, Deps{Logger: zerolog.Nop()})
-	paths := []string{
-		"/v1/modules/getPlan/execute", "/v1/modules/a.b-c_d:e~f/execute", "/v1/modules/%20x/execute",
-		"/v1/modules/x%2Fy/execute", "/v1/modules/get%50lan/execute", "/v1/modules/x/y/execute",
-		"/v1/modules//execute", "/v1/modules/execute", "/v1/modules/x/execute/", "/v1/modules/x/executes",
-		"/v1/modules/x/execute?limit=1", "/v1//modules/x/execute", "/V1/modules/x/execute", "/v1/modules/x",
-		"/v1/modules/é/execute", "/v1/modules/x/execute/execute", "/v1/manifest", "/",
-	}
-	matched := 0
-	for _, method := range []string{http.MethodPost, http.MethodGet, http.MethodPut} {
-		for _, target := range paths {
-			req := httptest.NewRequest(method, target, nil)
-			name, fast := executeName(req)
-			routePath := req.URL.Path
-			if req.URL.RawPath != "" {
-				routePath = req.URL.RawPath
-			}
-			rctx := chi.NewRouteContext()
-			pattern := srv.mux.Find(rctx, method, routePath)
-			if fast {
-				matched++
-				assert.Equal(t, executePattern, pattern, "%s %s", method, target)
-				assert.Equal(t, rctx.URLParam("name"), name, "%s %s", method, target)
-			} else if req.URL.RawPath == "" {
-				assert.NotEqual(t, executePattern, pattern, "%s %s: chi routes it to execute", method, target)
-			}
-		}
-	}
-	assert.Equal(t, 5, matched, "the POST paths without escapes to a module, the empty name too")
-}

@@ -63,7 +63,6 @@ type Server struct {
 	etag     string
 	metrics  *metrics
 	mux      *chi.Mux
-	execute  http.Handler // the execute route's chain (see executeName)
 }
 
 // NewServer builds the HTTP handler. It fails when the manifest cannot be
@@ -112,4 +111,4 @@ func NewServer(d Deps) (*Server, error) {
 }
 
 // ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.serveWithState(w, r, s.mux) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
