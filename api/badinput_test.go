@@ -68,6 +68,14 @@ func badInputs() []badInput {
 		{name: "invalid UTF-8 in a key", body: "{" + tokenConn + `,"parameters":{"` + "\xff" + `":1}}`, status: 400, fields: map[string]string{"body": "must be valid UTF-8"}},
 		{name: "overlong encoding of /", body: withParams(`{"limit":2,"x":"` + "\xc0\xaf" + `"}`), status: 400, fields: map[string]string{"body": "must be valid UTF-8"}},
 		{name: "UTF-16 surrogate bytes", body: withParams(`{"x":"` + "\xed\xa0\x80" + `"}`), status: 400, fields: map[string]string{"body": "must be valid UTF-8"}},
+		// A \u escape of half a UTF-16 pair encodes no character (RFC 8259 §8.2
+		// leaves it to the parser); decoded, it would become U+FFFD silently.
+		{name: "lone high surrogate escape", body: withParams(`{"x":"\ud800"}`), status: 400,
+			fields: map[string]string{"parameters.x": "must not hold an unpaired UTF-16 surrogate escape"}},
+		{name: "lone low surrogate escape in the cursor", body: `{` + tokenConn + `,"cursor":"a\udc00b"}`, status: 400,
+			fields: map[string]string{"cursor": "must not hold an unpaired UTF-16 surrogate escape"}},
+		{name: "high surrogate escape before a plain letter", body: `{"connection":{"privateToken":"\ud83dx` + testToken + `"}}`, status: 400,
+			fields: map[string]string{"connection.privateToken": "must not hold an unpaired UTF-16 surrogate escape"}},
 		// Duplicate keys, including those encoding/json would merge.
 		{name: "case-variant envelope key", body: `{` + tokenConn + `,"Connection":{"privateToken":"other-token-123"}}`, status: 400,
 			fields: map[string]string{"Connection": "is not a field of the request"}},
@@ -147,6 +155,15 @@ func badInputs() []badInput {
 		{name: "JSON-looking content type", body: withParams(`{}`), header: []string{"Content-Type", "application/jsonp"}, status: 415},
 		{name: "malformed content type", body: withParams(`{}`), header: []string{"Content-Type", "application/json; charset"}, status: 415},
 	}
+}
+
+// TestSurrogatePairEscapesAreAccepted: a \u escape pair is one character
+// (here U+1F600 in the execution id, which the log then shows as invalid).
+func TestSurrogatePairEscapesAreAccepted(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{})
+	r := h.do(http.MethodPost, "/v1/modules/listPlans/execute", `{`+tokenConn+`,"parameters":{"limit":1},"execution":{"id":"run-\ud83d\ude00"}}`)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 }
 
 func TestBadInputsAreTyped4xx(t *testing.T) {

@@ -283,7 +283,7 @@ func checkExactKeys(t *testing.T, body []byte) {
 // compactJSON normalises a state for comparison; absent and null mean the
 // same (no state).
 // referenceRefusal walks body with encoding/json's own tokenizer (keys
-// unescaped) and names what checkJSON must refuse: a duplicate key in one
+// unescaped) and names what decodeJSON must refuse: a duplicate key in one
 // object, or nesting deeper than maxJSONDepth. "" when there is none.
 func referenceRefusal(body []byte) string {
 	dec := json.NewDecoder(bytes.NewReader(body))

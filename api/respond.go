@@ -3,16 +3,8 @@ package api
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"mime"
 	"net/http"
-	"reflect"
 	"strconv"
-	"strings"
-
-	"github.com/profitwell-connector/connector/manifest"
 )
 
 // jsonContentType is the Content-Type value slice of JSON answers, shared:
@@ -63,96 +55,4 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) *
 	}
 	writeJSON(w, p.status, errorBody{Error: p})
 	return p
-}
-
-// decodeBody decodes the request body strictly into dst: JSON content type
-// (or none), valid UTF-8, no duplicate keys, bounded nesting, no unknown keys,
-// no trailing data, numbers kept exact. Problems are a ValidationError naming
-// the offending key.
-func decodeBody(r *http.Request, body []byte, dst any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" && ct != "application/json" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return errBadContentType
-		}
-	}
-	return decodeJSON(body, dst)
-}
-
-// decodeJSON is decodeBody's work on bytes: the envelope's one-pass
-// decoder, or the strict path for anything it declines.
-func decodeJSON(body []byte, dst any) error {
-	if decodeEnvelope(body, dst) {
-		return nil
-	}
-	return strictDecode(body, dst)
-}
-
-// strictDecode checks the body (checkJSON) and decodes it with
-// encoding/json, naming what is wrong.
-func strictDecode(body []byte, dst any) error {
-	if err := checkJSON(body, schemaOf(reflect.TypeOf(dst))); err != nil {
-		return err
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	dec.UseNumber()
-	if err := dec.Decode(dst); err != nil {
-		return decodeError(err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return manifest.Invalid("body", "must hold exactly one JSON object")
-	}
-	return nil
-}
-
-func decodeError(err error) error {
-	var maxBytes *http.MaxBytesError
-	var typeErr *json.UnmarshalTypeError
-	var syntaxErr *json.SyntaxError
-	switch {
-	case errors.As(err, &maxBytes):
-		return err
-	case errors.Is(err, io.EOF):
-		return manifest.Invalid("body", "is empty; send a JSON object")
-	case errors.As(err, &typeErr):
-		name := typeErr.Field
-		if name == "" {
-			name = "body"
-		}
-		return manifest.Invalid(name, "must be "+jsonKind(typeErr.Type.Kind().String()))
-	case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF):
-		return manifest.Invalid("body", "is not valid JSON")
-	}
-	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		if unquoted, err := strconv.Unquote(name); err == nil {
-			name = unquoted
-		}
-		return manifest.Invalid(safeField(name), "is not a field of the request")
-	}
-	return manifest.Invalid("body", fmt.Sprintf("could not be read (%s)", firstLine(err.Error())))
-}
-
-func jsonKind(kind string) string {
-	switch kind {
-	case "string":
-		return "a string"
-	case "int", "int64", "uint", "float64":
-		return "a number"
-	case "map", "struct":
-		return "an object"
-	case "slice":
-		return "a list"
-	case "bool":
-		return "true or false"
-	}
-	return "of another type"
-}
-
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(s, "\n")
-	if len(s) > 120 {
-		s = s[:120]
-	}
-	return s
 }
