@@ -3,12 +3,8 @@ package api
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"net/http"
-	"strconv"
 	"sync"
-
-	"github.com/profitwell-connector/connector/connection/profitwell"
 )
 
 // preEncoded is implemented by bundles that carry their own JSON: exactly
@@ -24,9 +20,6 @@ var answerBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 const maxPooledAnswer = 4 << 20
 
-// bundlesNull is how an execute answer without bundles starts.
-var bundlesNull = []byte(`{"bundles":null`)
-
 // writeExecute writes a successful execute answer. The bytes are those of
 // writeJSON(w, http.StatusOK, res); pre-encoded bundles are copied as they
 // are instead of going through reflection and validation again, and the
@@ -40,7 +33,7 @@ func writeExecute(w http.ResponseWriter, res executeResponse) {
 	}()
 	buf.Reset()
 	if err := encodeExecute(buf, res); err != nil {
-		writeJSON(w, http.StatusOK, res) // the same failure answer as ever
+		writeJSON(w, http.StatusOK, res) // answers the encoding failure
 		return
 	}
 	w.Header()["Content-Type"] = jsonContentType
@@ -50,73 +43,44 @@ func writeExecute(w http.ResponseWriter, res executeResponse) {
 }
 
 // encodeExecute appends res as JSON and a newline, as json.Encoder with
-// HTML escaping off does: the bundles one by one, then the rest of the
-// answer, encoded with no bundles, after its `{"bundles":null`.
+// HTML escaping off does, with pre-encoded bundles copied as they are.
 func encodeExecute(buf *bytes.Buffer, res executeResponse) error {
-	var enc *json.Encoder // made when something needs reflection
-	encoder := func() *json.Encoder {
-		if enc == nil {
-			enc = json.NewEncoder(buf)
-			enc.SetEscapeHTML(false)
-		}
-		return enc
-	}
-	bundles := res.Bundles
-	res.Bundles = nil
-	if bundles == nil {
-		return encoder().Encode(res)
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	if res.Bundles == nil {
+		return enc.Encode(res)
 	}
 	buf.WriteString(`{"bundles":[`)
-	for i, b := range bundles {
+	for i, b := range res.Bundles {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
 		if p, ok := b.(preEncoded); ok {
 			buf.Write(p.AppendJSON(buf.AvailableBuffer()))
-			continue
-		}
-		if err := encoder().Encode(b); err != nil {
+		} else if err := encodeValue(enc, buf, b); err != nil {
 			return err
 		}
-		buf.Truncate(buf.Len() - 1) // the encoder's newline
 	}
-	buf.WriteByte(']')
-	if res.State == nil {
-		// The usual answer: the meta written directly, as encoding/json
-		// writes it (TestWriteExecuteIsWriteJSON).
-		b := append(buf.AvailableBuffer(), ',')
-		b = appendMeta(b, res.Meta)
-		buf.Write(append(b, '}', '\n'))
-		return nil
-	}
-	rest := buf.Len()
-	if err := encoder().Encode(res); err != nil {
+	buf.WriteString(`],"meta":`)
+	if err := encodeValue(enc, buf, res.Meta); err != nil {
 		return err
 	}
-	tail := buf.Bytes()[rest:]
-	if !bytes.HasPrefix(tail, bundlesNull) {
-		return errAnswerShape
+	if len(res.State) > 0 {
+		buf.WriteString(`,"state":`)
+		if err := encodeValue(enc, buf, res.State); err != nil {
+			return err
+		}
 	}
-	n := copy(tail, tail[len(bundlesNull):])
-	buf.Truncate(rest + n)
+	buf.WriteString("}\n")
 	return nil
 }
 
-// appendMeta appends `"meta":{...}` as encoding/json writes executeMeta.
-func appendMeta(b []byte, m executeMeta) []byte {
-	b = append(b, `"meta":{"module":`...)
-	b = profitwell.AppendJSONString(b, m.Module)
-	b = append(b, `,"returned":`...)
-	b = strconv.AppendInt(b, int64(m.Returned), 10)
-	b = append(b, `,"hasMore":`...)
-	b = strconv.AppendBool(b, m.HasMore)
-	if m.NextCursor != "" {
-		b = append(b, `,"nextCursor":`...)
-		b = profitwell.AppendJSONString(b, m.NextCursor)
+// encodeValue appends v with enc, which writes to buf, without the
+// encoder's newline.
+func encodeValue(enc *json.Encoder, buf *bytes.Buffer, v any) error {
+	if err := enc.Encode(v); err != nil {
+		return err
 	}
-	b = append(b, `,"upstreamRequests":`...)
-	b = strconv.AppendInt(b, int64(m.UpstreamRequests), 10)
-	return append(b, '}')
+	buf.Truncate(buf.Len() - 1)
+	return nil
 }
-
-var errAnswerShape = errors.New("api: an executeResponse must start with its bundles")

@@ -3,7 +3,6 @@ package api
 import (
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,55 +21,6 @@ type metrics struct {
 	signatureFailures prometheus.Counter
 	// idempotency counts keyed writes by result.
 	idempotency *prometheus.CounterVec
-
-	// The series of each label combination seen, looked up in a map
-	// rather than through prometheus's label hashing and checks on every
-	// request. Label values are bounded, so these maps are too.
-	httpSeries cache[httpKey, httpSeries]
-	execSeries cache[execKey, prometheus.Counter]
-	modSeries  cache[string, moduleSeries]
-}
-
-type httpKey struct {
-	route, method string
-	status        int
-}
-
-type httpSeries struct {
-	requests prometheus.Counter
-	duration prometheus.Observer
-}
-
-type execKey struct{ module, outcome string }
-
-type moduleSeries struct {
-	duration prometheus.Observer
-	bundles  prometheus.Counter
-}
-
-// cache maps label values to their series, creating each once.
-type cache[K comparable, V any] struct {
-	mu sync.RWMutex
-	m  map[K]V
-}
-
-func (c *cache[K, V]) get(k K, create func() V) V {
-	c.mu.RLock()
-	v, ok := c.m[k]
-	c.mu.RUnlock()
-	if ok {
-		return v
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if v, ok = c.m[k]; !ok {
-		if c.m == nil {
-			c.m = map[K]V{}
-		}
-		v = create()
-		c.m[k] = v
-	}
-	return v
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -120,14 +70,8 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 
 func (m *metrics) observeHTTP(route, method string, status int, d time.Duration) {
 	method = methodLabel(method)
-	s := m.httpSeries.get(httpKey{route, method, status}, func() httpSeries {
-		return httpSeries{
-			requests: m.httpRequests.WithLabelValues(route, method, strconv.Itoa(status)),
-			duration: m.httpDuration.WithLabelValues(route, method),
-		}
-	})
-	s.requests.Inc()
-	s.duration.Observe(d.Seconds())
+	m.httpRequests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+	m.httpDuration.WithLabelValues(route, method).Observe(d.Seconds())
 }
 
 // methodLabel keeps the method label bounded: a method net/http does not
@@ -142,18 +86,10 @@ func methodLabel(m string) string {
 }
 
 func (m *metrics) observeExecution(module, outcome string, d time.Duration) {
-	m.execSeries.get(execKey{module, outcome}, func() prometheus.Counter {
-		return m.executions.WithLabelValues(module, outcome)
-	}).Inc()
-	m.module(module).duration.Observe(d.Seconds())
+	m.executions.WithLabelValues(module, outcome).Inc()
+	m.execDuration.WithLabelValues(module).Observe(d.Seconds())
 }
 
 func (m *metrics) observeBundles(module string, n int) {
-	m.module(module).bundles.Add(float64(n))
-}
-
-func (m *metrics) module(name string) moduleSeries {
-	return m.modSeries.get(name, func() moduleSeries {
-		return moduleSeries{duration: m.execDuration.WithLabelValues(name), bundles: m.bundles.WithLabelValues(name)}
-	})
+	m.bundles.WithLabelValues(module).Add(float64(n))
 }

@@ -21,8 +21,7 @@ import (
 )
 
 // validRequestID is what an inbound X-Request-Id must look like to be kept:
-// 1 to 64 characters of [A-Za-z0-9._:-]. It runs on every request, so it is
-// a loop, not a regexp.
+// 1 to 64 characters of [A-Za-z0-9._:-] (TestRequestIDSyntaxIsTheRegexp).
 var validRequestID requestIDSyntax
 
 type requestIDSyntax struct{}

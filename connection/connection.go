@@ -36,33 +36,6 @@ func Spec() manifest.Connection {
 // Token validates a connection object and returns its token. Problems are
 // named "connection.<field>"; messages never contain the token.
 func Token(raw map[string]any) (profitwell.Token, error) {
-	if s, ok := plainToken(raw); ok {
-		return profitwell.NewToken(s), nil
-	}
-	return validatedToken(raw)
-}
-
-// plainToken reads the usual connection object, {"privateToken": <8 to
-// 512 printable ASCII characters without spaces>}, which Fields accept as
-// it is, without the general validation (TestPlainTokenAgreesWithFields).
-func plainToken(raw map[string]any) (string, bool) {
-	if len(raw) != 1 {
-		return "", false
-	}
-	s, ok := raw[TokenField].(string)
-	if !ok || len(s) < 8 || len(s) > 512 {
-		return "", false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x21 || s[i] > 0x7e {
-			return "", false
-		}
-	}
-	return s, true
-}
-
-// validatedToken checks raw against Fields, naming each problem.
-func validatedToken(raw map[string]any) (profitwell.Token, error) {
 	values, err := manifest.Validate(Fields, raw)
 	if err != nil {
 		var verr *manifest.ValidationError

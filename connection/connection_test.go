@@ -94,26 +94,42 @@ func TestVerifyRefusesABadToken(t *testing.T) {
 	assert.Equal(t, 1, s.Requests(), "no fallback call for a refused token")
 }
 
-// TestPlainTokenAgreesWithFields: the shortcut for the usual connection
-// object accepts only what validation against Fields accepts, with the
-// same token; and it does take the usual objects.
-func TestPlainTokenAgreesWithFields(t *testing.T) {
+// TestTokenRules: a connection object holds exactly the private token, 8
+// to 512 printable ASCII characters without spaces (Fields); anything else
+// is a problem named on the connection.
+func TestTokenRules(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("x", 512)
-	for _, raw := range []map[string]any{
-		{"privateToken": "C8F23218A0B14C4E9D7E5F6A7B8CDA80"},
-		{"privateToken": "12345678"}, {"privateToken": "1234567"}, {"privateToken": long}, {"privateToken": long + "x"},
-		{"privateToken": "abc def ghi"}, {"privateToken": "abcdefgh\n"}, {"privateToken": "abcdéfgh"}, {"privateToken": "~!@#$%^&*()_+{}|"},
-		{"privateToken": ""}, {"privateToken": nil}, {"privateToken": 12345678}, {"privateToken": "abcdefgh", "other": 1},
-		{}, nil, {"PrivateToken": "abcdefgh"},
+	for _, c := range []struct {
+		raw map[string]any
+		ok  bool
+	}{
+		{map[string]any{"privateToken": "C8F23218A0B14C4E9D7E5F6A7B8CDA80"}, true},
+		{map[string]any{"privateToken": "12345678"}, true},
+		{map[string]any{"privateToken": long}, true},
+		{map[string]any{"privateToken": "~!@#$%^&*()_+{}|"}, true},
+		{map[string]any{"privateToken": "1234567"}, false},
+		{map[string]any{"privateToken": long + "x"}, false},
+		{map[string]any{"privateToken": "abc def ghi"}, false},
+		{map[string]any{"privateToken": "abcdefgh\n"}, false},
+		{map[string]any{"privateToken": "abcdéfgh"}, false},
+		{map[string]any{"privateToken": ""}, false},
+		{map[string]any{"privateToken": nil}, false},
+		{map[string]any{"privateToken": "abcdefgh", "other": 1}, false},
+		{map[string]any{"PrivateToken": "abcdefgh"}, false},
+		{map[string]any{}, false},
+		{nil, false},
 	} {
-		fastValue, fast := plainToken(raw)
-		slow, err := validatedToken(raw)
-		if fast {
-			require.NoError(t, err, "%v", raw)
-			assert.Equal(t, slow.Hash(), profitwell.NewToken(fastValue).Hash(), "%v", raw)
+		tok, err := Token(c.raw)
+		if !c.ok {
+			var verr *manifest.ValidationError
+			require.ErrorAs(t, err, &verr, "%v", c.raw)
+			for _, p := range verr.Problems {
+				assert.True(t, strings.HasPrefix(p.Name, "connection."), "%v: %s", c.raw, p.Name)
+			}
+			continue
 		}
-		if _, isString := raw[TokenField].(string); err == nil && isString && len(raw) == 1 {
-			assert.True(t, fast, "the usual object %v takes the shortcut", raw)
-		}
+		require.NoError(t, err, "%v", c.raw)
+		assert.Equal(t, profitwell.NewToken(c.raw[TokenField].(string)).Hash(), tok.Hash())
 	}
 }

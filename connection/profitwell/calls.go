@@ -271,11 +271,6 @@ func (s *Session) ListPlans(ctx context.Context) ([]Plan, error) {
 	var out []Plan
 	err := s.call(ctx, &request{method: http.MethodGet, op: opListPlans, path: "/v2/plans/"},
 		func(_ int, b []byte) error {
-			var ok bool
-			if out, ok = scanPlans(string(b)); ok {
-				return nil
-			}
-			out = nil
 			if err := decodeInto(b, &out); err != nil {
 				return err
 			}
@@ -294,14 +289,7 @@ func (s *Session) GetPlan(ctx context.Context, id string) (Plan, error) {
 	}
 	var out Plan
 	err := s.call(ctx, &request{method: http.MethodGet, op: opGetPlan, path: idPath("/v2/plans/", id)},
-		func(_ int, b []byte) error {
-			var ok bool
-			if out, ok = scanPlanObject(string(b)); ok {
-				return nil
-			}
-			out = Plan{}
-			return decodeInto(b, &out)
-		})
+		func(_ int, b []byte) error { return decodeInto(b, &out) })
 	return out, err
 }
 

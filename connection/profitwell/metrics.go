@@ -2,7 +2,6 @@ package profitwell
 
 import (
 	"errors"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,23 +20,7 @@ type metrics struct {
 	retries  *prometheus.CounterVec
 	pacing   prometheus.Histogram
 	circuit  prometheus.Gauge
-
-	// The series of each endpoint, looked up in a map rather than through
-	// prometheus's label hashing on every request (endpoints are a fixed
-	// set of templates).
-	mu        sync.RWMutex
-	endpoints map[string]*endpointSeries
 }
-
-// endpointSeries are one endpoint's request counters, by status class, and
-// its duration histogram.
-type endpointSeries struct {
-	requests [len(statusClasses)]prometheus.Counter
-	duration prometheus.Observer
-}
-
-// statusClasses are the status_class label's values, in statusIndex order.
-var statusClasses = [...]string{"2xx", "3xx", "4xx", "5xx", "error"}
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if reg == nil {
@@ -102,44 +85,28 @@ func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error)
 	return c, err
 }
 
-func statusClass(status int) string { return statusClasses[statusIndex(status)] }
-
-func statusIndex(status int) int {
-	if status >= 200 && status < 600 {
-		return status/100 - 2
+// statusClass is the status_class label of an answer's status; 0 (no
+// answer) is "error".
+func statusClass(status int) string {
+	switch {
+	case status >= 200 && status < 300:
+		return "2xx"
+	case status >= 300 && status < 400:
+		return "3xx"
+	case status >= 400 && status < 500:
+		return "4xx"
+	case status >= 500 && status < 600:
+		return "5xx"
 	}
-	return len(statusClasses) - 1
+	return "error"
 }
 
 func (m *metrics) observeRequest(endpoint string, status int, d time.Duration) {
 	if m == nil {
 		return
 	}
-	e := m.endpoint(endpoint)
-	e.requests[statusIndex(status)].Inc()
-	e.duration.Observe(d.Seconds())
-}
-
-func (m *metrics) endpoint(name string) *endpointSeries {
-	m.mu.RLock()
-	e := m.endpoints[name]
-	m.mu.RUnlock()
-	if e != nil {
-		return e
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if e = m.endpoints[name]; e == nil {
-		e = &endpointSeries{duration: m.duration.WithLabelValues(name)}
-		for i, class := range statusClasses {
-			e.requests[i] = m.requests.WithLabelValues(name, class)
-		}
-		if m.endpoints == nil {
-			m.endpoints = map[string]*endpointSeries{}
-		}
-		m.endpoints[name] = e
-	}
-	return e
+	m.requests.WithLabelValues(endpoint, statusClass(status)).Inc()
+	m.duration.WithLabelValues(endpoint).Observe(d.Seconds())
 }
 
 func (m *metrics) observeRetry(endpoint string) {

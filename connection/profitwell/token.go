@@ -22,8 +22,8 @@ var tokenMask = func() [32]byte {
 
 // Token is a ProfitWell private token. It redacts itself in every printed or
 // serialised form (fmt verbs, JSON, text marshalling); only Reveal returns the
-// real value, and the client calls it in exactly one place: when it sets the
-// Authorization header. Tokens are comparable with ==; use Hash as a map key
+// real value, which the client uses only for the Authorization header and to
+// scrub the token from upstream answers and error texts. Tokens are comparable with ==; use Hash as a map key
 // or a log field.
 type Token struct {
 	masked string // the token XOR tokenMask; never the clear text
