@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -25,46 +26,39 @@ func logLines(t *testing.T, s string) []map[string]any {
 	return out
 }
 
-// TestErrorLinesCarryRequestFields: a line written after the module and
-// execution id are known (the refusal of bad parameters) carries them, and
-// the answer's requestId is the request's id.
-func TestErrorLinesCarryRequestFields(t *testing.T) {
+// TestLinesCarryRequestFields: lines written once the module and the
+// execution id are known carry them with the request id: the refusal of bad
+// parameters (whose answer names the same requestId), and the client's
+// per-attempt debug line, which finds its logger through zerolog.Ctx.
+func TestLinesCarryRequestFields(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, harnessOptions{})
-	r := h.execute("listPlans", map[string]any{"limit": "many"}, map[string]any{"execution": map[string]any{"id": "run-3", "cycle": 1}})
-	require.Equal(t, http.StatusBadRequest, r.Status, string(r.Body))
-	id := r.Header.Get("X-Request-Id")
-	assert.Contains(t, string(r.Body), `"requestId":"`+id+`"`)
-	var refused map[string]any
-	for _, m := range logLines(t, h.Logs.String()) {
-		if m["message"] == "request refused" && m["request_id"] == id {
-			refused = m
+	for _, c := range []struct {
+		limit   any
+		status  int
+		message string
+	}{
+		{"many", http.StatusBadRequest, "request refused"},
+		{1, http.StatusOK, "profitwell request"},
+	} {
+		run := fmt.Sprint("run-", c.limit)
+		r := h.execute("listPlans", map[string]any{"limit": c.limit}, map[string]any{"execution": map[string]any{"id": run, "cycle": 1}})
+		require.Equal(t, c.status, r.Status, string(r.Body))
+		id := r.Header.Get("X-Request-Id")
+		require.NotEmpty(t, id)
+		if c.status != http.StatusOK {
+			assert.Equal(t, id, r.errorOf(t)["requestId"])
 		}
-	}
-	require.NotNil(t, refused, "a debug line for the refusal, with the request id")
-	assert.Equal(t, "listPlans", refused["module"])
-	assert.Equal(t, "run-3", refused["execution_id"])
-}
-
-// TestClientLinesCarryRequestFields: the client's per-attempt debug line,
-// which finds its logger through zerolog.Ctx, carries the request's id,
-// module and execution id.
-func TestClientLinesCarryRequestFields(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t, harnessOptions{})
-	r := h.execute("listPlans", map[string]any{"limit": 1}, map[string]any{"execution": map[string]any{"id": "run-9", "cycle": 1}})
-	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
-	id := r.Header.Get("X-Request-Id")
-	require.NotEmpty(t, id)
-	var attempt map[string]any
-	for _, m := range logLines(t, h.Logs.String()) {
-		if m["message"] == "profitwell request" && m["request_id"] == id {
-			attempt = m
+		var line map[string]any
+		for _, m := range logLines(t, h.Logs.String()) {
+			if m["message"] == c.message && m["request_id"] == id {
+				line = m
+			}
 		}
+		require.NotNil(t, line, "a %q line with the request id", c.message)
+		assert.Equal(t, "listPlans", line["module"], c.message)
+		assert.Equal(t, run, line["execution_id"], c.message)
 	}
-	require.NotNil(t, attempt, "a debug line for the upstream attempt, with the request id")
-	assert.Equal(t, "listPlans", attempt["module"])
-	assert.Equal(t, "run-9", attempt["execution_id"])
 }
 
 // TestNewRequestIDs: generated ids are 24 lowercase hex characters, pass the
