@@ -149,8 +149,13 @@ func OpenAPI(doc manifest.Document) map[string]any {
 
 	for _, m := range doc.Modules {
 		params, bundle, req, resp := moduleSchemaNames(m.Name)
-		schemas[params] = fieldsSchema(append(append([]manifest.Field{}, m.Parameters...), m.Expect...), true)
-		schemas[bundle] = bundleSchema(m)
+		paramsSchema, bundleSch := fieldsSchema(append(append([]manifest.Field{}, m.Parameters...), m.Expect...), true), bundleSchema(m)
+		if m.Example != nil {
+			// The module's runnable example (the tests run it on the sandbox).
+			paramsSchema["examples"] = []any{m.Example.Parameters}
+			bundleSch["examples"] = []any{m.Example.Output}
+		}
+		schemas[params], schemas[bundle] = paramsSchema, bundleSch
 		schemas[req] = executeRequestSchema(m, params)
 		schemas[resp] = executeResponseSchema(m, bundle)
 		op := obj{
@@ -399,14 +404,16 @@ func executeResponseSchema(m manifest.ModuleDoc, bundle string) obj {
 }
 
 // bundleSchema describes one output bundle from the module's interface.
-// Bundles carry what ProfitWell answers, so fields may be null and others
-// may appear.
+// Every bundle carries every declared field, null when ProfitWell has no
+// value; nested objects carry what ProfitWell answers, so others may appear.
 func bundleSchema(m manifest.ModuleDoc) obj {
 	props := obj{}
+	required := make([]string, 0, len(m.Interface))
 	for _, f := range m.Interface {
 		props[f.Name] = nullable(fieldSchema(f, false))
+		required = append(required, f.Name)
 	}
-	return obj{"type": "object", "properties": props, "description": "One " + m.Label + " bundle."}
+	return obj{"type": "object", "properties": props, "required": required, "description": "One " + m.Label + " bundle."}
 }
 
 // nullable lets a schema also take null.

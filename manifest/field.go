@@ -12,6 +12,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
+	"slices"
+	"time"
 )
 
 // FieldType is a Make parameter type, used verbatim in the manifest.
@@ -34,12 +37,61 @@ const (
 	TypeAny        FieldType = "any"
 )
 
-// knownTypes lists the types Validate understands; Check refuses any other.
-var knownTypes = map[FieldType]bool{
-	TypeText: true, TypeNumber: true, TypeUInteger: true, TypeInteger: true,
-	TypeBoolean: true, TypeDate: true, TypeSelect: true, TypeArray: true,
-	TypeCollection: true, TypeEmail: true, TypeURL: true, TypePassword: true,
-	TypeAny: true,
+// typeSpec is everything the connector knows about one field type, so that
+// adding a type is one entry of fieldTypes.
+type typeSpec struct {
+	// goType is the Go type Validate produces for a field (what Bind
+	// assigns and CheckBinding expects).
+	goType func(f Field) reflect.Type
+	// encodes reports whether values of a Go type (pointers removed) encode
+	// as JSON values of this type (what CheckOutput expects).
+	encodes func(t reflect.Type) bool
+}
+
+var (
+	stringType = reflect.TypeOf("")
+	int64Type  = reflect.TypeOf(int64(0))
+	timeType   = reflect.TypeOf(time.Time{})
+	anyType    = reflect.TypeOf((*any)(nil)).Elem()
+)
+
+func fixed(t reflect.Type) func(Field) reflect.Type { return func(Field) reflect.Type { return t } }
+
+func kindIn(kinds ...reflect.Kind) func(reflect.Type) bool {
+	return func(t reflect.Type) bool { return slices.Contains(kinds, t.Kind()) }
+}
+
+var (
+	textSpec = typeSpec{goType: fixed(stringType), encodes: kindIn(reflect.String)}
+	intSpec  = typeSpec{goType: fixed(int64Type), encodes: kindIn(reflect.Int, reflect.Int8, reflect.Int16,
+		reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64)}
+)
+
+// fieldTypes describes every type Validate understands; Check refuses any
+// other.
+var fieldTypes = map[FieldType]typeSpec{
+	TypeText:     textSpec,
+	TypePassword: textSpec,
+	TypeEmail:    textSpec,
+	TypeURL:      textSpec,
+	TypeUInteger: intSpec,
+	TypeInteger:  intSpec,
+	TypeNumber: {goType: fixed(reflect.TypeOf(float64(0))), encodes: func(t reflect.Type) bool {
+		return intSpec.encodes(t) || t.Kind() == reflect.Float64 || t.Kind() == reflect.Float32
+	}},
+	TypeBoolean: {goType: fixed(reflect.TypeOf(false)), encodes: kindIn(reflect.Bool)},
+	TypeDate: {goType: fixed(timeType), encodes: func(t reflect.Type) bool {
+		return t == timeType || t.Kind() == reflect.String
+	}},
+	TypeSelect: {goType: func(f Field) reflect.Type {
+		if f.Multiple {
+			return reflect.TypeOf([]string(nil))
+		}
+		return stringType
+	}, encodes: kindIn(reflect.String, reflect.Slice)},
+	TypeArray:      {goType: fixed(reflect.TypeOf([]any(nil))), encodes: kindIn(reflect.Slice, reflect.Array)},
+	TypeCollection: {goType: fixed(reflect.TypeOf(map[string]any(nil))), encodes: kindIn(reflect.Map, reflect.Struct)},
+	TypeAny:        {goType: fixed(anyType), encodes: func(reflect.Type) bool { return true }},
 }
 
 // Option is one choice of a select field.

@@ -18,13 +18,6 @@ var customerInterface = []manifest.Field{
 	{Name: "total_spend_cents", Label: "Total Spend (cents)", Type: manifest.TypeUInteger},
 }
 
-var customerSample = map[string]any{
-	"customer_id": "cus_O5QLEE0Nnjknmv", "email": "jane@example.com", "first_name": "Jane", "last_name": "Doe",
-	"mrr_cents": 4900, "plans": []string{"pro"}, "status": "active",
-	"created_on": "2025-06-15T12:41:32Z", "activated_on": "2025-06-22T12:41:32Z", "churned_on": nil,
-	"updated_on": "2025-08-28T10:55:19.919563Z", "total_spend_cents": 14700,
-}
-
 // customerIDField is the customer picker shared by the customer actions.
 func customerIDField(help string) manifest.Field {
 	return manifest.Field{

@@ -3,6 +3,7 @@ package modules
 import (
 	"context"
 
+	"github.com/profitwell-connector/connector/connection/profitwell"
 	"github.com/profitwell-connector/connector/manifest"
 )
 
@@ -24,8 +25,25 @@ var getCustomer = &Action[getCustomerParams]{
 			customerIDField("Select or map the Customer ID whose details you want to retrieve."),
 		},
 		Interface: customerInterface,
-		Samples:   customerSample,
+		Example: manifest.Example{
+			Parameters: map[string]any{"customerId": "cus_vRmPOReoNbnv8R"},
+			Output: map[string]any{
+				"customer_id":       "cus_vRmPOReoNbnv8R",
+				"email":             "levi.larsen44@acme.io",
+				"first_name":        "Levi",
+				"last_name":         "Larsen",
+				"mrr_cents":         0,
+				"plans":             []any{"annual-pro"},
+				"status":            "churned_trial",
+				"created_on":        "2025-12-23T12:16:08Z",
+				"activated_on":      nil,
+				"churned_on":        "2026-01-14T23:00:00Z",
+				"updated_on":        "2026-01-14T23:58:30Z",
+				"total_spend_cents": 0,
+			},
+		},
 	},
+	Bundle: BundleOf[profitwell.Customer](),
 	Run: func(ctx context.Context, env Env, p getCustomerParams) (any, error) {
 		return env.PW.GetCustomer(ctx, p.CustomerID)
 	},

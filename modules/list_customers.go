@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/profitwell-connector/connector/connection/profitwell"
 	"github.com/profitwell-connector/connector/manifest"
 )
 
@@ -41,8 +42,25 @@ func newListCustomers(window int) *List[listCustomersParams] {
 				manifest.LimitField("customers"),
 			},
 			Interface: customerInterface,
-			Samples:   customerSample,
+			Example: manifest.Example{
+				Parameters: map[string]any{"direction": "desc", "limit": 10},
+				Output: map[string]any{
+					"customer_id":       "cus_vRmPOReoNbnv8R",
+					"email":             "levi.larsen44@acme.io",
+					"first_name":        "Levi",
+					"last_name":         "Larsen",
+					"mrr_cents":         0,
+					"plans":             []any{"annual-pro"},
+					"status":            "churned_trial",
+					"created_on":        "2025-12-23T12:16:08Z",
+					"activated_on":      nil,
+					"churned_on":        "2026-01-14T23:00:00Z",
+					"updated_on":        "2026-01-14T23:58:30Z",
+					"total_spend_cents": 0,
+				},
+			},
 		},
+		Bundle:      PassThroughOf[profitwell.CustomerRow, profitwell.Customer](),
 		MaxPageSize: customersMaxPage,
 		Page: func(ctx context.Context, env Env, p listCustomersParams, req PageRequest) (Page, error) {
 			if req.At == nil && p.UpdatedFrom != nil && p.UpdatedTo != nil && !p.UpdatedFrom.Before(*p.UpdatedTo) {

@@ -31,6 +31,7 @@ type Module interface {
 	// Spec is the module's declaration.
 	Spec() manifest.ModuleSpec
 	paramsType() reflect.Type
+	bundleType() BundleType
 	check() []error
 	run(ctx context.Context, env Env, in input) (Output, error)
 }
