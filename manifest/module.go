@@ -97,6 +97,12 @@ type RPCSpec struct {
 	Name       string  `json:"name"`
 	Label      string  `json:"label"`
 	Parameters []Field `json:"parameters"`
+	// Search says the RPC narrows its options by a search text (the
+	// request's "query").
+	Search bool `json:"search,omitempty"`
+	// PageSize, when set, is the most options one call answers; more come
+	// with a nextCursor to send back as "cursor".
+	PageSize int `json:"pageSize,omitempty"`
 }
 
 // App describes the application.
