@@ -228,3 +228,24 @@ func errorTexts(errs []error) []string {
 	}
 	return out
 }
+
+// TestEveryFieldTypeHasOneCompleteDescriptor: each Make type the connector
+// declares is one entry with every part (validation, binding, schema,
+// output check), and an unknown type is refused by the checks.
+func TestEveryFieldTypeHasOneCompleteDescriptor(t *testing.T) {
+	t.Parallel()
+	types := []FieldType{TypeText, TypeNumber, TypeUInteger, TypeInteger, TypeBoolean, TypeDate, TypeSelect,
+		TypeArray, TypeCollection, TypeEmail, TypeURL, TypePassword, TypeAny}
+	assert.Len(t, fieldTypes, len(types))
+	for _, ft := range types {
+		spec, ok := fieldTypes[ft]
+		require.True(t, ok, ft)
+		assert.True(t, spec.goType != nil && spec.convert != nil && spec.schema != nil && spec.encodes != nil, ft)
+		f := Field{Name: "x", Label: "X", Type: ft, Options: []Option{{Label: "A", Value: "a"}}}
+		assert.Equal(t, string(ft), FieldSchema(f, true)["x-make-type"])
+	}
+	_, msg := convert(&Field{Name: "x", Type: "sprocket"}, "v", "x", &ValidationError{})
+	assert.Equal(t, "has an unsupported type", msg)
+	assert.Equal(t, anyType, goTypeFor(Field{Type: "sprocket"}))
+	assert.False(t, encodes("sprocket", stringType))
+}
