@@ -149,8 +149,13 @@ func OpenAPI(doc manifest.Document) map[string]any {
 
 	for _, m := range doc.Modules {
 		params, bundle, req, resp := moduleSchemaNames(m.Name)
-		schemas[params] = fieldsSchema(append(append([]manifest.Field{}, m.Parameters...), m.Expect...), true)
-		schemas[bundle] = bundleSchema(m)
+		paramsSchema, bundleSch := manifest.ObjectSchema(append(append([]manifest.Field{}, m.Parameters...), m.Expect...), true), bundleSchema(m)
+		if m.Example != nil {
+			// The module's runnable example (the tests run it on the sandbox).
+			paramsSchema["examples"] = []any{m.Example.Parameters}
+			bundleSch["examples"] = []any{m.Example.Output}
+		}
+		schemas[params], schemas[bundle] = paramsSchema, bundleSch
 		schemas[req] = executeRequestSchema(m, params)
 		schemas[resp] = executeResponseSchema(m, bundle)
 		op := obj{
@@ -333,7 +338,7 @@ func errorEnvelopeSchema() obj {
 }
 
 func connectionSchema(c manifest.Connection) obj {
-	s := fieldsSchema(c.Parameters, false)
+	s := manifest.ObjectSchema(c.Parameters, true) // a request member: unknown keys refused
 	s["description"] = "The user's " + c.Label + " connection."
 	return s
 }
@@ -399,14 +404,16 @@ func executeResponseSchema(m manifest.ModuleDoc, bundle string) obj {
 }
 
 // bundleSchema describes one output bundle from the module's interface.
-// Bundles carry what ProfitWell answers, so fields may be null and others
-// may appear.
+// Every bundle carries every declared field, null when ProfitWell has no
+// value; nested objects carry what ProfitWell answers, so others may appear.
 func bundleSchema(m manifest.ModuleDoc) obj {
 	props := obj{}
+	required := make([]string, 0, len(m.Interface))
 	for _, f := range m.Interface {
-		props[f.Name] = nullable(fieldSchema(f, false))
+		props[f.Name] = nullable(manifest.FieldSchema(f, false))
+		required = append(required, f.Name)
 	}
-	return obj{"type": "object", "properties": props, "description": "One " + m.Label + " bundle."}
+	return obj{"type": "object", "properties": props, "required": required, "description": "One " + m.Label + " bundle."}
 }
 
 // nullable lets a schema also take null.
@@ -419,138 +426,4 @@ func nullable(s obj) obj {
 		return s // already any type
 	}
 	return obj{"anyOf": []any{s, obj{"type": "null"}}}
-}
-
-// fieldsSchema is an object schema from fields: input objects refuse unknown
-// keys and require required fields without a default (defaults are applied
-// by the server).
-func fieldsSchema(fields []manifest.Field, input bool) obj {
-	props := obj{}
-	var required []string
-	for _, f := range fields {
-		props[f.Name] = fieldSchema(f, input)
-		if f.Required && f.Default == nil {
-			required = append(required, f.Name)
-		}
-	}
-	s := obj{"type": "object", "additionalProperties": false, "properties": props}
-	if len(required) > 0 {
-		s["required"] = required
-	}
-	return s
-}
-
-// fieldSchema is the JSON Schema of one Make field.
-func fieldSchema(f manifest.Field, input bool) obj {
-	s := obj{}
-	switch f.Type {
-	case manifest.TypeText, manifest.TypePassword, manifest.TypeEmail, manifest.TypeURL:
-		s["type"] = "string"
-		setBound(s, "minLength", f.Min)
-		setBound(s, "maxLength", f.Max)
-		if f.Pattern != "" {
-			s["pattern"] = f.Pattern
-		}
-		switch f.Type {
-		case manifest.TypeEmail:
-			s["format"] = "email"
-		case manifest.TypeURL:
-			s["format"] = "uri"
-		case manifest.TypePassword:
-			s["format"] = "password"
-			s["writeOnly"] = true
-		}
-	case manifest.TypeNumber:
-		s["type"] = "number"
-		setBound(s, "minimum", f.Min)
-		setBound(s, "maximum", f.Max)
-	case manifest.TypeInteger, manifest.TypeUInteger:
-		s["type"] = "integer"
-		if f.Type == manifest.TypeUInteger && (f.Min == nil || *f.Min < 0) {
-			s["minimum"] = 0
-		}
-		setBound(s, "minimum", f.Min)
-		setBound(s, "maximum", f.Max)
-	case manifest.TypeBoolean:
-		s["type"] = "boolean"
-	case manifest.TypeDate:
-		if input {
-			s["type"] = []string{"string", "integer"}
-			s["description"] = "ISO 8601 date or date-time (no offset means UTC), Unix seconds, or \"now\"."
-		} else {
-			s["type"] = "string"
-			s["format"] = "date-time"
-		}
-	case manifest.TypeSelect:
-		item := obj{"type": "string"}
-		if f.OptionsRPC != "" {
-			item["description"] = "Any value; POST /v1/rpc/" + f.OptionsRPC + " lists the choices."
-		} else if len(f.Options) > 0 {
-			values := make([]any, len(f.Options))
-			for i, o := range f.Options {
-				values[i] = o.Value
-			}
-			item["enum"] = values
-		}
-		if f.Multiple {
-			s["type"] = "array"
-			s["items"] = item
-			setBound(s, "minItems", f.Min)
-			setBound(s, "maxItems", f.Max)
-		} else {
-			for k, v := range item {
-				s[k] = v
-			}
-		}
-	case manifest.TypeArray:
-		s["type"] = "array"
-		switch {
-		case len(f.Spec) == 1 && f.Spec[0].Name == "":
-			s["items"] = fieldSchema(f.Spec[0], input)
-		case len(f.Spec) > 0:
-			item := fieldsSchema(f.Spec, input)
-			if !input {
-				item["additionalProperties"] = true
-			}
-			s["items"] = item
-		}
-		setBound(s, "minItems", f.Min)
-		setBound(s, "maxItems", f.Max)
-	case manifest.TypeCollection:
-		s["type"] = "object"
-		if len(f.Spec) > 0 {
-			s = fieldsSchema(f.Spec, input)
-			if !input {
-				s["additionalProperties"] = true
-			}
-		}
-	case manifest.TypeAny:
-		// any JSON value
-	}
-	if f.Label != "" {
-		s["title"] = f.Label
-	}
-	if f.Help != "" {
-		if d, ok := s["description"].(string); ok {
-			s["description"] = f.Help + " " + d
-		} else {
-			s["description"] = f.Help
-		}
-	}
-	if f.Default != nil && input {
-		s["default"] = f.Default
-	}
-	s["x-make-type"] = string(f.Type)
-	return s
-}
-
-func setBound(s obj, key string, v *float64) {
-	if v == nil {
-		return
-	}
-	if *v == float64(int64(*v)) {
-		s[key] = int64(*v)
-		return
-	}
-	s[key] = *v
 }

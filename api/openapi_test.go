@@ -283,3 +283,66 @@ func TestOpenAPIValidationCanFail(t *testing.T) {
 		assert.False(t, ok, name)
 	}
 }
+
+// TestOpenAPIExamplesMatchTheirSchemas: every module's operation shows its
+// runnable example, and the example's parameters and output are a valid
+// request and a valid answer of that operation; a bundle missing a declared
+// field is not (every bundle carries every output).
+func TestOpenAPIExamplesMatchTheirSchemas(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{})
+	v, doc := openAPIValidator(t, h)
+	schemas := doc["components"].(map[string]any)["schemas"].(map[string]any)
+	registry, err := modules.Default(modules.Options{})
+	require.NoError(t, err)
+	post := func(path string, body any) *http.Request {
+		raw, err := json.Marshal(body)
+		require.NoError(t, err)
+		req, err := http.NewRequest(http.MethodPost, path, bytes.NewReader(raw))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer engine-key-0123456789")
+		return req
+	}
+	answer := func(req *http.Request, bundle map[string]any, m manifest.ModuleSpec) *http.Response {
+		body := map[string]any{"bundles": []any{bundle}, "meta": map[string]any{
+			"module": m.Name, "returned": 1, "hasMore": false, "upstreamRequests": 1,
+		}}
+		if m.Kind == manifest.KindTrigger {
+			body["state"] = map[string]any{}
+		}
+		raw, err := json.Marshal(body)
+		require.NoError(t, err)
+		return &http.Response{StatusCode: http.StatusOK, Request: req, Body: io.NopCloser(bytes.NewReader(raw)),
+			Header: http.Header{"Content-Type": {"application/json"}}}
+	}
+	for _, m := range registry.Specs() {
+		params, bundle, _, _ := moduleSchemaNames(m.Name)
+		assert.Equal(t, []any{jsonValue(t, m.Example.Parameters)}, schemas[params].(map[string]any)["examples"], m.Name)
+		assert.Equal(t, []any{jsonValue(t, m.Example.Output)}, schemas[bundle].(map[string]any)["examples"], m.Name)
+
+		req := post(executePath(m.Name), map[string]any{"connection": map[string]any{"privateToken": testToken}, "parameters": m.Example.Parameters})
+		ok, errs := v.ValidateHttpRequestSync(req)
+		assert.True(t, ok, "%s example request: %s", m.Name, describe(errs))
+		out := answer(req, m.Example.Output, m)
+		ok, errs = v.ValidateHttpResponse(req, out)
+		assert.True(t, ok, "%s example answer: %s", m.Name, describe(errs))
+
+		partial := map[string]any{}
+		for k, val := range m.Example.Output {
+			partial[k] = val
+		}
+		delete(partial, m.Interface[0].Name)
+		ok, _ = v.ValidateHttpResponse(req, answer(req, partial, m))
+		assert.False(t, ok, "%s: a bundle without %q is refused", m.Name, m.Interface[0].Name)
+	}
+}
+
+func jsonValue(t *testing.T, v any) any {
+	t.Helper()
+	raw, err := json.Marshal(v)
+	require.NoError(t, err)
+	var out any
+	require.NoError(t, json.Unmarshal(raw, &out))
+	return out
+}

@@ -3,8 +3,8 @@ package manifest
 import (
 	"fmt"
 	"reflect"
+	"strings"
 	"sync"
-	"time"
 )
 
 // ParamTag is the struct tag that ties a Go field to a declared field:
@@ -81,34 +81,10 @@ func isInt(k reflect.Kind) bool {
 	return k == reflect.Int || k == reflect.Int64 || k == reflect.Int32
 }
 
-var (
-	timeType   = reflect.TypeOf(time.Time{})
-	stringType = reflect.TypeOf("")
-	anyType    = reflect.TypeOf((*any)(nil)).Elem()
-)
-
 // goTypeFor is the Go type Validate produces for a field.
 func goTypeFor(f Field) reflect.Type {
-	switch f.Type {
-	case TypeText, TypePassword, TypeEmail, TypeURL:
-		return stringType
-	case TypeSelect:
-		if f.Multiple {
-			return reflect.TypeOf([]string(nil))
-		}
-		return stringType
-	case TypeUInteger, TypeInteger:
-		return reflect.TypeOf(int64(0))
-	case TypeNumber:
-		return reflect.TypeOf(float64(0))
-	case TypeBoolean:
-		return reflect.TypeOf(false)
-	case TypeDate:
-		return timeType
-	case TypeArray:
-		return reflect.TypeOf([]any(nil))
-	case TypeCollection:
-		return reflect.TypeOf(map[string]any(nil))
+	if spec, ok := fieldTypes[f.Type]; ok {
+		return spec.goType(f)
 	}
 	return anyType
 }
@@ -157,4 +133,144 @@ func compatible(want, got reflect.Type) bool {
 		return true
 	}
 	return want.Kind() == got.Kind() && want.ConvertibleTo(got) && want.Kind() != reflect.Slice && want.Kind() != reflect.Map
+}
+
+// OutputNamer is implemented by a bundle type whose keys are not struct
+// fields (a map built per execution): OutputNames lists the keys every
+// bundle of the type carries. It is called on the type's zero value.
+type OutputNamer interface{ OutputNames() []string }
+
+// jsonField is one key of a struct's JSON encoding.
+type jsonField struct {
+	name      string
+	goName    string
+	typ       reflect.Type
+	omitEmpty bool
+}
+
+// jsonFieldsOf lists the keys encoding/json writes for a struct type,
+// following embedded structs without a name of their own.
+func jsonFieldsOf(t reflect.Type) []jsonField {
+	var out []jsonField
+	for i := 0; i < t.NumField(); i++ {
+		sf := t.Field(i)
+		tag := sf.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		ft := sf.Type
+		if sf.Anonymous && name == "" {
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				out = append(out, jsonFieldsOf(ft)...)
+				continue
+			}
+		}
+		if !sf.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = sf.Name
+		}
+		out = append(out, jsonField{name: name, goName: sf.Name, typ: ft, omitEmpty: hasOption(opts, "omitempty") || hasOption(opts, "omitzero")})
+	}
+	return out
+}
+
+func hasOption(opts, want string) bool {
+	for _, o := range strings.Split(opts, ",") {
+		if o == want {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckOutput reports every mismatch between a module's interface and the
+// Go type of its bundles: an interface field the type does not encode, a key
+// the type encodes that the interface does not declare, a key that may be
+// left out (omitempty: every interface field is in every bundle, null when
+// unknown), and a Go type that cannot encode the field's type. A struct's
+// keys are its json tags; a type implementing OutputNamer names its keys.
+// Arrays of objects are checked against their item spec the same way.
+func CheckOutput(fields []Field, bundle reflect.Type) []error {
+	for bundle.Kind() == reflect.Pointer {
+		bundle = bundle.Elem()
+	}
+	if namer, ok := reflect.Zero(bundle).Interface().(OutputNamer); ok {
+		return compareNames(fields, namer.OutputNames(), bundle)
+	}
+	if bundle.Kind() != reflect.Struct {
+		return []error{fmt.Errorf("bundle type %s is neither a struct nor an OutputNamer", bundle)}
+	}
+	var errs []error
+	byName := map[string]jsonField{}
+	for _, jf := range jsonFieldsOf(bundle) {
+		byName[jf.name] = jf
+	}
+	for _, f := range fields {
+		jf, ok := byName[f.Name]
+		if !ok {
+			errs = append(errs, fmt.Errorf("output %q has no Go field with json name %q in %s", f.Name, f.Name, bundle))
+			continue
+		}
+		delete(byName, f.Name)
+		if jf.omitEmpty {
+			errs = append(errs, fmt.Errorf("output %q: %s.%s is omitempty, but every bundle carries every output (null when unknown)", f.Name, bundle, jf.goName))
+		}
+		if !encodes(f.Type, jf.typ) {
+			errs = append(errs, fmt.Errorf("output %q is %s, but %s.%s is %s", f.Name, f.Type, bundle, jf.goName, jf.typ))
+			continue
+		}
+		if f.Type == TypeArray && len(f.Spec) > 0 && f.Spec[0].Name != "" {
+			if elem := deref(jf.typ).Elem(); deref(elem).Kind() == reflect.Struct {
+				for _, err := range CheckOutput(f.Spec, elem) {
+					errs = append(errs, fmt.Errorf("output %q: %w", f.Name, err))
+				}
+			}
+		}
+	}
+	for name, jf := range byName {
+		errs = append(errs, fmt.Errorf("go field %s.%s encodes %q, which is not a declared output", bundle, jf.goName, name))
+	}
+	return errs
+}
+
+func compareNames(fields []Field, names []string, bundle reflect.Type) []error {
+	var errs []error
+	have := map[string]bool{}
+	for _, n := range names {
+		have[n] = true
+	}
+	for _, f := range fields {
+		if !have[f.Name] {
+			errs = append(errs, fmt.Errorf("output %q is not among the keys %s names", f.Name, bundle))
+		}
+		delete(have, f.Name)
+	}
+	for n := range have {
+		errs = append(errs, fmt.Errorf("%s names key %q, which is not a declared output", bundle, n))
+	}
+	return errs
+}
+
+func deref(t reflect.Type) reflect.Type {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t
+}
+
+// encodes reports whether values of Go type t encode as JSON of field type ft
+// (or null, through a pointer).
+func encodes(ft FieldType, t reflect.Type) bool {
+	t = deref(t)
+	if t == anyType {
+		return true
+	}
+	spec, ok := fieldTypes[ft]
+	return ok && spec.encodes(t)
 }

@@ -48,11 +48,44 @@ func CheckModules(mods []ModuleSpec) error {
 		if len(m.Interface) == 0 {
 			errs = append(errs, fmt.Errorf("%s: no interface (output fields)", where))
 		}
-		if len(m.Samples) == 0 {
-			errs = append(errs, fmt.Errorf("%s: no samples", where))
-		}
+		errs = append(errs, checkSample(where, m)...)
 	}
 	return errors.Join(errs...)
+}
+
+// checkSample requires a sample with exactly the interface's keys, and an
+// example's parameters that pass the module's own validation.
+func checkSample(where string, m ModuleSpec) []error {
+	sample := m.Sample()
+	if len(sample) == 0 {
+		return []error{fmt.Errorf("%s: no samples", where)}
+	}
+	var errs []error
+	if m.Example.Output != nil && m.Samples != nil {
+		errs = append(errs, fmt.Errorf("%s: both Samples and an Example; the example's output is the sample", where))
+	}
+	declared := map[string]bool{}
+	for _, f := range m.Interface {
+		declared[f.Name] = true
+		if _, ok := sample[f.Name]; !ok {
+			errs = append(errs, fmt.Errorf("%s: sample has no %q (an output field)", where, f.Name))
+		}
+	}
+	for k := range sample {
+		if !declared[k] {
+			errs = append(errs, fmt.Errorf("%s: sample key %q is not an output field", where, k))
+		}
+	}
+	if m.Example.Output != nil {
+		params := map[string]any{}
+		for k, v := range m.Example.Parameters {
+			params[k] = v
+		}
+		if _, err := Validate(m.Inputs(), params); err != nil {
+			errs = append(errs, fmt.Errorf("%s: example parameters: %w", where, err))
+		}
+	}
+	return errs
 }
 
 // CheckRPCs reports problems in RPC declarations.
@@ -129,7 +162,7 @@ func checkFields(where, what string, fields []Field, input bool) []error {
 
 func checkField(at string, f Field, input bool) []error {
 	var errs []error
-	if !knownTypes[f.Type] {
+	if _, ok := fieldTypes[f.Type]; !ok {
 		errs = append(errs, fmt.Errorf("%s: unknown type %q", at, f.Type))
 	}
 	if strings.TrimSpace(f.Label) == "" {

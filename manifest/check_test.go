@@ -125,3 +125,127 @@ func TestFieldJSON(t *testing.T) {
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"name":"d","label":"D","type":"date","time":false,"default":false}`, string(b))
 }
+
+type outputRow struct {
+	ID      string            `json:"id"`
+	Count   *int64            `json:"count"`
+	Tags    []string          `json:"tags"`
+	Items   []outputItem      `json:"items"`
+	When    string            `json:"when"`
+	Skipped string            `json:"-"`
+	Meta    map[string]string `json:"meta"`
+}
+
+type outputItem struct {
+	Name string `json:"name"`
+}
+
+type outputEmbed struct {
+	outputItem
+	Extra  bool   `json:"extra,omitempty"`
+	Amount string `json:"amount"`
+}
+
+type outputKeys map[string]any
+
+func (outputKeys) OutputNames() []string { return []string{"a", "b"} }
+
+func TestCheckOutput(t *testing.T) {
+	t.Parallel()
+	good := []Field{
+		{Name: "id", Label: "ID", Type: TypeText},
+		{Name: "count", Label: "Count", Type: TypeUInteger},
+		{Name: "tags", Label: "Tags", Type: TypeArray, Spec: []Field{{Type: TypeText}}},
+		{Name: "items", Label: "Items", Type: TypeArray, Spec: []Field{{Name: "name", Label: "Name", Type: TypeText}}},
+		{Name: "when", Label: "When", Type: TypeDate},
+		{Name: "meta", Label: "Meta", Type: TypeCollection},
+	}
+	assert.Empty(t, CheckOutput(good, reflectType[outputRow]()))
+	assert.Empty(t, CheckOutput(good, reflectType[*outputRow]()), "a pointer checks its element")
+
+	bad := append([]Field{}, good...)
+	bad[1].Type = TypeBoolean
+	bad[3].Spec = []Field{{Name: "title", Label: "Title", Type: TypeText}}
+	bad = append(bad[:4], Field{Name: "missing", Label: "Missing", Type: TypeText}, bad[5])
+	msgs := errorTexts(CheckOutput(bad, reflectType[outputRow]()))
+	assert.ElementsMatch(t, []string{
+		`output "count" is boolean, but manifest.outputRow.Count is *int64`,
+		`output "items": output "title" has no Go field with json name "title" in manifest.outputItem`,
+		`output "items": go field manifest.outputItem.Name encodes "name", which is not a declared output`,
+		`output "missing" has no Go field with json name "missing" in manifest.outputRow`,
+		`go field manifest.outputRow.When encodes "when", which is not a declared output`,
+	}, msgs)
+
+	embedded := []Field{
+		{Name: "name", Label: "Name", Type: TypeText},
+		{Name: "extra", Label: "Extra", Type: TypeBoolean},
+		{Name: "amount", Label: "Amount", Type: TypeNumber},
+	}
+	assert.ElementsMatch(t, []string{
+		`output "extra": manifest.outputEmbed.Extra is omitempty, but every bundle carries every output (null when unknown)`,
+		`output "amount" is number, but manifest.outputEmbed.Amount is string`,
+	}, errorTexts(CheckOutput(embedded, reflectType[outputEmbed]())), "embedded structs are flattened")
+
+	keyed := []Field{{Name: "a", Label: "A", Type: TypeText}, {Name: "c", Label: "C", Type: TypeText}}
+	assert.ElementsMatch(t, []string{
+		`output "c" is not among the keys manifest.outputKeys names`,
+		`manifest.outputKeys names key "b", which is not a declared output`,
+	}, errorTexts(CheckOutput(keyed, reflectType[outputKeys]())))
+	assert.Equal(t, []string{"bundle type map[string]interface {} is neither a struct nor an OutputNamer"},
+		errorTexts(CheckOutput(keyed, reflectType[map[string]any]())))
+}
+
+func TestCheckModulesHoldsSamplesAndExamplesToTheInterface(t *testing.T) {
+	t.Parallel()
+	m := goodModule()
+	m.Samples = map[string]any{"id": "t1", "extra": 1}
+	m.Interface = append(m.Interface, Field{Name: "name", Label: "Name", Type: TypeText})
+	err := CheckModules([]ModuleSpec{m})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `module "listThings": sample has no "name" (an output field)`)
+	assert.Contains(t, err.Error(), `module "listThings": sample key "extra" is not an output field`)
+
+	ex := goodModule()
+	ex.Samples = nil
+	ex.Example = Example{Parameters: map[string]any{"limit": 0, "bogus": true}, Output: map[string]any{"id": "t1"}}
+	err = CheckModules([]ModuleSpec{ex})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `module "listThings": example parameters: invalid input`)
+	assert.Contains(t, err.Error(), "bogus")
+
+	ex.Example.Parameters = map[string]any{"filter": "x", "limit": 2}
+	require.NoError(t, CheckModules([]ModuleSpec{ex}))
+	assert.Equal(t, map[string]any{"id": "t1"}, ex.Sample(), "the example's output is the sample")
+	doc := Build(App{}, Connection{}, nil, []ModuleSpec{ex})
+	assert.Equal(t, map[string]any{"id": "t1"}, doc.Modules[0].Samples)
+	require.NotNil(t, doc.Modules[0].Example)
+}
+
+func errorTexts(errs []error) []string {
+	out := make([]string, len(errs))
+	for i, e := range errs {
+		out[i] = e.Error()
+	}
+	return out
+}
+
+// TestEveryFieldTypeHasOneCompleteDescriptor: each Make type the connector
+// declares is one entry with every part (validation, binding, schema,
+// output check), and an unknown type is refused by the checks.
+func TestEveryFieldTypeHasOneCompleteDescriptor(t *testing.T) {
+	t.Parallel()
+	types := []FieldType{TypeText, TypeNumber, TypeUInteger, TypeInteger, TypeBoolean, TypeDate, TypeSelect,
+		TypeArray, TypeCollection, TypeEmail, TypeURL, TypePassword, TypeAny}
+	assert.Len(t, fieldTypes, len(types))
+	for _, ft := range types {
+		spec, ok := fieldTypes[ft]
+		require.True(t, ok, ft)
+		assert.True(t, spec.goType != nil && spec.convert != nil && spec.schema != nil && spec.encodes != nil, ft)
+		f := Field{Name: "x", Label: "X", Type: ft, Options: []Option{{Label: "A", Value: "a"}}}
+		assert.Equal(t, string(ft), FieldSchema(f, true)["x-make-type"])
+	}
+	_, msg := convert(&Field{Name: "x", Type: "sprocket"}, "v", "x", &ValidationError{})
+	assert.Equal(t, "has an unsupported type", msg)
+	assert.Equal(t, anyType, goTypeFor(Field{Type: "sprocket"}))
+	assert.False(t, encodes("sprocket", stringType))
+}

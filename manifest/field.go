@@ -12,6 +12,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
+	"slices"
+	"time"
 )
 
 // FieldType is a Make parameter type, used verbatim in the manifest.
@@ -34,12 +37,75 @@ const (
 	TypeAny        FieldType = "any"
 )
 
-// knownTypes lists the types Validate understands; Check refuses any other.
-var knownTypes = map[FieldType]bool{
-	TypeText: true, TypeNumber: true, TypeUInteger: true, TypeInteger: true,
-	TypeBoolean: true, TypeDate: true, TypeSelect: true, TypeArray: true,
-	TypeCollection: true, TypeEmail: true, TypeURL: true, TypePassword: true,
-	TypeAny: true,
+// typeSpec is everything the connector knows about one field type, so that
+// adding a type is one entry of fieldTypes.
+type typeSpec struct {
+	// goType is the Go type Validate produces for a field (what Bind
+	// assigns and CheckBinding expects).
+	goType func(f Field) reflect.Type
+	// convert normalises an input value and checks the field's rules.
+	convert converter
+	// schema is the JSON Schema of a value (FieldSchema adds the parts
+	// every type shares).
+	schema func(f Field, input bool) map[string]any
+	// encodes reports whether values of a Go type (pointers removed) encode
+	// as JSON values of this type (what CheckOutput expects).
+	encodes func(t reflect.Type) bool
+}
+
+var (
+	stringType = reflect.TypeOf("")
+	int64Type  = reflect.TypeOf(int64(0))
+	timeType   = reflect.TypeOf(time.Time{})
+	anyType    = reflect.TypeOf((*any)(nil)).Elem()
+)
+
+func fixed(t reflect.Type) func(Field) reflect.Type { return func(Field) reflect.Type { return t } }
+
+func kindIn(kinds ...reflect.Kind) func(reflect.Type) bool {
+	return func(t reflect.Type) bool { return slices.Contains(kinds, t.Kind()) }
+}
+
+var encodesInt = kindIn(reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+	reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64)
+
+func textType(format string) typeSpec {
+	return typeSpec{goType: fixed(stringType), convert: convertText, schema: textSchema(format), encodes: kindIn(reflect.String)}
+}
+
+// fieldTypes describes every type Validate understands; Check refuses any
+// other. It is filled in init, since converting arrays and collections
+// converts their items through it.
+var fieldTypes map[FieldType]typeSpec
+
+func init() {
+	integer := typeSpec{goType: fixed(int64Type), convert: convertInteger, schema: integerSchema, encodes: encodesInt}
+	fieldTypes = map[FieldType]typeSpec{
+		TypeText:     textType(""),
+		TypePassword: textType("password"),
+		TypeEmail:    textType("email"),
+		TypeURL:      textType("uri"),
+		TypeUInteger: integer,
+		TypeInteger:  integer,
+		TypeNumber: {goType: fixed(reflect.TypeOf(float64(0))), convert: convertNumber, schema: numberSchema,
+			encodes: func(t reflect.Type) bool {
+				return encodesInt(t) || t.Kind() == reflect.Float64 || t.Kind() == reflect.Float32
+			}},
+		TypeBoolean: {goType: fixed(reflect.TypeOf(false)), convert: convertBoolean, schema: booleanSchema, encodes: kindIn(reflect.Bool)},
+		TypeDate: {goType: fixed(timeType), convert: convertDate, schema: dateSchema,
+			encodes: func(t reflect.Type) bool { return t == timeType || t.Kind() == reflect.String }},
+		TypeSelect: {goType: func(f Field) reflect.Type {
+			if f.Multiple {
+				return reflect.TypeOf([]string(nil))
+			}
+			return stringType
+		}, convert: convertSelect, schema: selectSchema, encodes: kindIn(reflect.String, reflect.Slice)},
+		TypeArray: {goType: fixed(reflect.TypeOf([]any(nil))), convert: convertArray, schema: arraySchema,
+			encodes: kindIn(reflect.Slice, reflect.Array)},
+		TypeCollection: {goType: fixed(reflect.TypeOf(map[string]any(nil))), convert: convertCollection, schema: collectionSchema,
+			encodes: kindIn(reflect.Map, reflect.Struct)},
+		TypeAny: {goType: fixed(anyType), convert: convertAny, schema: anySchema, encodes: func(reflect.Type) bool { return true }},
+	}
 }
 
 // Option is one choice of a select field.

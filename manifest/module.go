@@ -56,8 +56,30 @@ type ModuleSpec struct {
 	Expect []Field
 	// Interface declares the fields of one output bundle.
 	Interface []Field
-	// Samples is one sample bundle.
+	// Samples is one sample bundle; a module with an Example leaves it
+	// empty, and its example's output is the sample.
 	Samples map[string]any
+	// Example is a runnable example: parameters and the first bundle the
+	// sandbox answers with them.
+	Example Example
+}
+
+// Example is one execution of a module on the sandbox: the parameters sent
+// and the first bundle answered. Tests run every example against the
+// sandbox; the output is the module's sample, and the OpenAPI document and
+// the README show both.
+type Example struct {
+	Parameters map[string]any `json:"parameters"`
+	Output     map[string]any `json:"output"`
+}
+
+// Sample returns the module's sample bundle: its example's output, or
+// Samples when it has no example.
+func (m ModuleSpec) Sample() map[string]any {
+	if m.Example.Output != nil {
+		return m.Example.Output
+	}
+	return m.Samples
 }
 
 // Inputs returns every input field, static first.
@@ -75,6 +97,12 @@ type RPCSpec struct {
 	Name       string  `json:"name"`
 	Label      string  `json:"label"`
 	Parameters []Field `json:"parameters"`
+	// Search says the RPC narrows its options by a search text (the
+	// request's "query").
+	Search bool `json:"search,omitempty"`
+	// PageSize, when set, is the most options one call answers; more come
+	// with a nextCursor to send back as "cursor".
+	PageSize int `json:"pageSize,omitempty"`
 }
 
 // App describes the application.
@@ -114,6 +142,9 @@ type ModuleDoc struct {
 	Expect      []Field        `json:"expect"`
 	Interface   []Field        `json:"interface"`
 	Samples     map[string]any `json:"samples"`
+	// Example is the module's runnable example (not part of the served
+	// manifest; the OpenAPI document shows it).
+	Example *Example `json:"-"`
 }
 
 // Document is the whole manifest served at GET /v1/manifest.
@@ -152,8 +183,12 @@ func Build(app App, conn Connection, rpcs []RPCSpec, mods []ModuleSpec) Document
 			Name: m.Name, Label: m.Label, Description: m.Description,
 			Type: m.Kind, CRUD: m.CRUD, Annotations: m.Annotations,
 			Parameters: nonNil(m.Parameters), Expect: nonNil(m.Expect),
-			Interface: nonNil(m.Interface), Samples: nonNilMap(m.Samples),
+			Interface: nonNil(m.Interface), Samples: nonNilMap(m.Sample()),
 		})
+		if m.Example.Output != nil {
+			ex := m.Example
+			doc.Modules[len(doc.Modules)-1].Example = &ex
+		}
 	}
 	return doc
 }

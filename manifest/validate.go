@@ -165,90 +165,112 @@ func isEmpty(v any) bool {
 	return false
 }
 
-// convert normalises one value and checks its rules. It returns the
-// normalised value, or a message. Nested problems go straight into verr.
+// convert normalises one value and checks its rules, by the field type's
+// descriptor. It returns the normalised value, or a message. Nested problems
+// go straight into verr.
 func convert(f *Field, v any, name string, verr *ValidationError) (any, string) {
-	switch f.Type {
-	case TypeText, TypePassword, TypeEmail, TypeURL:
-		s, ok := asString(v)
-		if !ok {
-			return nil, "must be text"
-		}
-		return s, checkText(f, s)
-	case TypeUInteger, TypeInteger:
-		n, ok := asInt(v)
-		if !ok {
-			return nil, "must be a whole number" + unitSuffix(f)
-		}
-		if f.Type == TypeUInteger && n < 0 {
-			return nil, "must not be negative"
-		}
-		return n, checkRange(f, float64(n), "")
-	case TypeNumber:
-		x, ok := asFloat(v)
-		if !ok {
-			return nil, "must be a number" + unitSuffix(f)
-		}
-		return x, checkRange(f, x, "")
-	case TypeBoolean:
-		b, ok := asBool(v)
-		if !ok {
-			return nil, "must be true or false"
-		}
-		return b, ""
-	case TypeDate:
-		t, ok := ParseDate(v)
-		if !ok {
-			return nil, "must be an ISO 8601 date or date-time, or Unix seconds"
-		}
-		return t, ""
-	case TypeSelect:
-		if f.Multiple {
-			items, ok := v.([]any)
-			if !ok {
-				if s, isStr := v.([]string); isStr {
-					items = make([]any, len(s))
-					for i := range s {
-						items[i] = s[i]
-					}
-				} else {
-					items = []any{v}
-				}
-			}
-			out := make([]string, 0, len(items))
-			for _, it := range items {
-				s, msg := selectValue(f, it)
-				if msg != "" {
-					return nil, msg
-				}
-				out = append(out, s)
-			}
-			return out, checkCount(f, len(out))
-		}
+	spec, ok := fieldTypes[f.Type]
+	if !ok {
+		return nil, "has an unsupported type"
+	}
+	return spec.convert(f, v, name, verr)
+}
+
+// converter is the convert step of one field type.
+type converter func(f *Field, v any, name string, verr *ValidationError) (any, string)
+
+func convertText(f *Field, v any, _ string, _ *ValidationError) (any, string) {
+	s, ok := asString(v)
+	if !ok {
+		return nil, "must be text"
+	}
+	return s, checkText(f, s)
+}
+
+func convertInteger(f *Field, v any, _ string, _ *ValidationError) (any, string) {
+	n, ok := asInt(v)
+	if !ok {
+		return nil, "must be a whole number" + unitSuffix(f)
+	}
+	if f.Type == TypeUInteger && n < 0 {
+		return nil, "must not be negative"
+	}
+	return n, checkRange(f, float64(n), "")
+}
+
+func convertNumber(f *Field, v any, _ string, _ *ValidationError) (any, string) {
+	x, ok := asFloat(v)
+	if !ok {
+		return nil, "must be a number" + unitSuffix(f)
+	}
+	return x, checkRange(f, x, "")
+}
+
+func convertBoolean(_ *Field, v any, _ string, _ *ValidationError) (any, string) {
+	b, ok := asBool(v)
+	if !ok {
+		return nil, "must be true or false"
+	}
+	return b, ""
+}
+
+func convertDate(_ *Field, v any, _ string, _ *ValidationError) (any, string) {
+	t, ok := ParseDate(v)
+	if !ok {
+		return nil, "must be an ISO 8601 date or date-time, or Unix seconds"
+	}
+	return t, ""
+}
+
+func convertSelect(f *Field, v any, _ string, _ *ValidationError) (any, string) {
+	if !f.Multiple {
 		return selectValue(f, v)
-	case TypeArray:
-		items, ok := v.([]any)
-		if !ok {
-			return nil, "must be a list"
+	}
+	items, ok := v.([]any)
+	if !ok {
+		if s, isStr := v.([]string); isStr {
+			items = make([]any, len(s))
+			for i := range s {
+				items[i] = s[i]
+			}
+		} else {
+			items = []any{v}
 		}
-		if msg := checkCount(f, len(items)); msg != "" {
+	}
+	out := make([]string, 0, len(items))
+	for _, it := range items {
+		s, msg := selectValue(f, it)
+		if msg != "" {
 			return nil, msg
 		}
-		return convertItems(f, items, name, verr), ""
-	case TypeCollection:
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil, "must be an object"
-		}
-		if len(f.Spec) == 0 {
-			return m, ""
-		}
-		return map[string]any(validateInto(f.Spec, m, name+".", verr)), ""
-	case TypeAny:
-		return v, ""
+		out = append(out, s)
 	}
-	return nil, "has an unsupported type"
+	return out, checkCount(f, len(out))
 }
+
+func convertArray(f *Field, v any, name string, verr *ValidationError) (any, string) {
+	items, ok := v.([]any)
+	if !ok {
+		return nil, "must be a list"
+	}
+	if msg := checkCount(f, len(items)); msg != "" {
+		return nil, msg
+	}
+	return convertItems(f, items, name, verr), ""
+}
+
+func convertCollection(f *Field, v any, name string, verr *ValidationError) (any, string) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, "must be an object"
+	}
+	if len(f.Spec) == 0 {
+		return m, ""
+	}
+	return map[string]any(validateInto(f.Spec, m, name+".", verr)), ""
+}
+
+func convertAny(_ *Field, v any, _ string, _ *ValidationError) (any, string) { return v, "" }
 
 func convertItems(f *Field, items []any, name string, verr *ValidationError) []any {
 	if len(f.Spec) == 0 {

@@ -15,6 +15,8 @@ type Action[P any] struct {
 	Def manifest.ModuleSpec
 	// Run performs the action and returns the one output bundle.
 	Run func(ctx context.Context, env Env, p P) (any, error)
+	// Bundle is the Go type of the bundles, checked against Def.Interface.
+	Bundle BundleType
 	// Invalidates names RPCs whose cached options a success makes stale
 	// (creating a plan invalidates listPlans).
 	Invalidates []string
@@ -22,6 +24,8 @@ type Action[P any] struct {
 
 // Spec returns the declaration.
 func (a *Action[P]) Spec() manifest.ModuleSpec { return a.Def }
+
+func (a *Action[P]) bundleType() BundleType { return a.Bundle }
 
 func (a *Action[P]) paramsType() reflect.Type { return paramsTypeOf[P]() }
 

@@ -1,5 +1,10 @@
 package modules
 
+import (
+	"errors"
+	"fmt"
+)
+
 // All returns every module, in the order the manifest lists them.
 func All() []Module {
 	return []Module{
@@ -34,7 +39,17 @@ func AllRPCs() []*RPC {
 	}
 }
 
-// Default builds the registry of every module and RPC with the given options.
+// Default builds the registry of every module and RPC with the given
+// options. Every module of the connector declares its bundle type.
 func Default(opts Options) (*Registry, error) {
+	var errs []error
+	for _, m := range All() {
+		if !m.bundleType().declared() {
+			errs = append(errs, fmt.Errorf("module %q: no bundle type (Bundle)", m.Spec().Name))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("module definitions: %w", err)
+	}
 	return NewRegistry(opts, All(), AllRPCs())
 }

@@ -37,11 +37,31 @@ var churnSubscription = &Action[churnSubscriptionParams]{
 			},
 		},
 		Interface: subscriptionChangeInterface,
-		Samples: subscriptionSample(map[string]any{
-			"subscription_id_or_alias": "spiderman_sub_1a", "status": "churned_voluntary",
-			"effective_date": 1522432854, "effective_date_iso": "2018-03-30T18:00:54Z",
-		}),
+		Example: manifest.Example{
+			Parameters: map[string]any{
+				"subscriptionIdOrAlias": "spiderman_sub_1a",
+				"effectiveDate":         "2026-01-31",
+				"churnType":             "voluntary",
+			},
+			Output: map[string]any{
+				"subscription_id_or_alias": "spiderman_sub_1a",
+				"user_id":                  "pwu_wBgjjtuzTHX4",
+				"subscription_id":          "pws_voz373XSwio9",
+				"user_alias":               "spiderman 1a",
+				"subscription_alias":       "spiderman_sub_1a",
+				"email":                    "aiden.martin@wayne.biz",
+				"plan_id":                  "pro",
+				"plan_interval":            "month",
+				"plan_currency":            "usd",
+				"status":                   "churned_voluntary",
+				"value":                    9900,
+				"effective_date":           1769817600,
+				"effective_date_iso":       "2026-01-31T00:00:00Z",
+				"meta":                     map[string]any{},
+			},
+		},
 	},
+	Bundle: BundleOf[subscriptionChange]().Or(BundleOf[subscriptionEcho]()),
 	Run: func(ctx context.Context, env Env, p churnSubscriptionParams) (any, error) {
 		key, at := trimIDOrAlias(p.SubscriptionIDOrAlias), p.EffectiveDate.Unix()
 		rec, err := env.PW.ChurnSubscription(ctx, key, at, p.ChurnType)
@@ -49,15 +69,9 @@ var churnSubscription = &Action[churnSubscriptionParams]{
 			return nil, err
 		}
 		if rec == nil {
-			return subscriptionEcho{
-				SubscriptionIDOrAlias: key,
-				Status:                "churned_" + p.ChurnType,
-				EffectiveDate:         &at,
-				EffectiveDateISO:      unixToISO(at),
-			}, nil
+			status, iso := "churned_"+p.ChurnType, unixToISO(at)
+			return subscriptionEcho{SubscriptionIDOrAlias: key, Status: &status, EffectiveDate: &at, EffectiveDateISO: &iso}, nil
 		}
-		b := subscriptionBundleOf(*rec)
-		b.SubscriptionIDOrAlias = key
-		return b, nil
+		return subscriptionChangeOf(key, *rec), nil
 	},
 }

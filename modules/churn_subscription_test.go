@@ -20,7 +20,7 @@ func TestChurnSubscriptionSendsDateAndType(t *testing.T) {
 		"subscriptionIdOrAlias": "late sub's alias", "effectiveDate": "2024-06-01T00:00:00+00:00", "churnType": "Delinquent",
 	})
 	assert.Equal(t, 1, n)
-	b := subOf(t, out)
+	b := changeOf(t, out)
 	assert.Equal(t, "late sub's alias", b.SubscriptionIDOrAlias)
 	assert.Equal(t, created.SubscriptionID, b.SubscriptionID)
 	assert.Equal(t, "churned_delinquent", b.Status)
@@ -62,11 +62,11 @@ func TestChurnAndUnchurnByAwkwardAliases(t *testing.T) {
 			created := s.createSub(subParams(fmt.Sprintf("awkward-%d", i), map[string]any{"subscriptionAlias": tc.alias}))
 			out, n := s.mustRun("churnSubscription", map[string]any{"subscriptionIdOrAlias": tc.key, "effectiveDate": "2024-06-01"})
 			assert.Equal(t, 1, n)
-			b := subOf(t, out)
+			b := changeOf(t, out)
 			assert.Equal(t, created.SubscriptionID, b.SubscriptionID)
 			assert.Equal(t, tc.alias, b.SubscriptionIDOrAlias)
 			out, _ = s.mustRun("unchurnSubscription", map[string]any{"subscriptionIdOrAlias": tc.key})
-			assert.Equal(t, created.SubscriptionID, subOf(t, out).SubscriptionID)
+			assert.Equal(t, created.SubscriptionID, changeOf(t, out).SubscriptionID)
 		})
 	}
 }
@@ -84,8 +84,8 @@ func TestChurnSubscriptionAnsweredWithoutRecord(t *testing.T) {
 			require.Len(t, out.Bundles, 1)
 			at := int64(1717200000)
 			assert.Equal(t, subscriptionEcho{
-				SubscriptionIDOrAlias: "terse-sub", Status: "churned_delinquent",
-				EffectiveDate: &at, EffectiveDateISO: "2024-06-01T00:00:00Z",
+				SubscriptionIDOrAlias: "terse-sub", Status: strPtr("churned_delinquent"),
+				EffectiveDate: &at, EffectiveDateISO: strPtr("2024-06-01T00:00:00Z"),
 			}, out.Bundles[0])
 			hist := s.historyOf("terse-user")
 			assert.Equal(t, "churned_delinquent", hist[len(hist)-1].Status, "ProfitWell did churn it")

@@ -29,8 +29,12 @@ var createPlan = &Action[createPlanParams]{
 			{Name: "name", Label: "Name", Type: manifest.TypeText, Required: true, Help: "Enter a name for the plan."},
 		},
 		Interface: planInterface,
-		Samples:   planSample,
+		Example: manifest.Example{
+			Parameters: map[string]any{"planId": "team-monthly", "name": "Team"},
+			Output:     map[string]any{"id": "team-monthly", "name": "Team"},
+		},
 	},
+	Bundle: BundleOf[profitwell.Plan](),
 	Run: func(ctx context.Context, env Env, p createPlanParams) (any, error) {
 		return env.PW.CreatePlan(ctx, profitwell.Plan{ID: p.PlanID, Name: p.Name})
 	},

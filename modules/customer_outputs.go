@@ -18,11 +18,16 @@ var customerInterface = []manifest.Field{
 	{Name: "total_spend_cents", Label: "Total Spend (cents)", Type: manifest.TypeUInteger},
 }
 
-var customerSample = map[string]any{
-	"customer_id": "cus_O5QLEE0Nnjknmv", "email": "jane@example.com", "first_name": "Jane", "last_name": "Doe",
-	"mrr_cents": 4900, "plans": []string{"pro"}, "status": "active",
-	"created_on": "2025-06-15T12:41:32Z", "activated_on": "2025-06-22T12:41:32Z", "churned_on": nil,
-	"updated_on": "2025-08-28T10:55:19.919563Z", "total_spend_cents": 14700,
+// sandboxCustomer is the customer the examples' sandbox updated last, as
+// getCustomer and listCustomers (newest first) answer it; a fresh map each
+// time, so samples never share one.
+func sandboxCustomer() map[string]any {
+	return map[string]any{
+		"customer_id": "cus_vRmPOReoNbnv8R", "email": "levi.larsen44@acme.io", "first_name": "Levi", "last_name": "Larsen",
+		"mrr_cents": 0, "plans": []any{"annual-pro"}, "status": "churned_trial",
+		"created_on": "2025-12-23T12:16:08Z", "activated_on": nil, "churned_on": "2026-01-14T23:00:00Z",
+		"updated_on": "2026-01-14T23:58:30Z", "total_spend_cents": 0,
+	}
 }
 
 // customerIDField is the customer picker shared by the customer actions.

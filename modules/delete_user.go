@@ -26,8 +26,12 @@ var deleteUser = &Action[deleteUserParams]{
 			userIDOrAliasField("Select or map the User ID you want to delete."),
 		},
 		Interface: userDeletedInterface,
-		Samples:   map[string]any{"user_id_or_alias": "spiderman_1a", "deleted": true},
+		Example: manifest.Example{
+			Parameters: map[string]any{"userIdOrAlias": "user_003"},
+			Output:     map[string]any{"user_id_or_alias": "user_003", "deleted": true},
+		},
 	},
+	Bundle: BundleOf[userDeletedBundle](),
 	Run: func(ctx context.Context, env Env, p deleteUserParams) (any, error) {
 		key := trimIDOrAlias(p.UserIDOrAlias)
 		if err := env.PW.DeleteUser(ctx, key); err != nil {

@@ -1,6 +1,7 @@
 package modules
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -8,11 +9,12 @@ import (
 )
 
 // MarkdownTable renders the module catalogue as the README's Markdown table:
-// group, name, label, type and every input field with its label, type,
-// whether it is required and its default.
+// group, name, label, type, every input field with its label, type, whether
+// it is required and its default, and the parameters of the module's
+// runnable example (run against the sandbox by the tests).
 func MarkdownTable(specs []manifest.ModuleSpec) string {
 	var b strings.Builder
-	b.WriteString("| Group | Module | Label | Type | Fields |\n|---|---|---|---|---|\n")
+	b.WriteString("| Group | Module | Label | Type | Fields | Example parameters |\n|---|---|---|---|---|---|\n")
 	for _, s := range specs {
 		kind := string(s.Kind)
 		if s.CRUD != "" && s.Kind == manifest.KindAction {
@@ -22,7 +24,8 @@ func MarkdownTable(specs []manifest.ModuleSpec) string {
 		for _, f := range s.Inputs() {
 			fields = append(fields, describeField(f))
 		}
-		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s |\n", s.Group, s.Name, s.Label, kind, strings.Join(fields, "; "))
+		example, _ := json.Marshal(s.Example.Parameters)
+		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s | `%s` |\n", s.Group, s.Name, s.Label, kind, strings.Join(fields, "; "), example)
 	}
 	return b.String()
 }

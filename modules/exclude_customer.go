@@ -34,8 +34,12 @@ var excludeCustomer = &Action[excludeCustomerParams]{
 			{Name: "customer_id", Label: "Customer ID", Type: manifest.TypeText},
 			{Name: "excluded", Label: "Excluded", Type: manifest.TypeBoolean},
 		},
-		Samples: map[string]any{"customer_id": "cus_O5QLEE0Nnjknmv", "excluded": true},
+		Example: manifest.Example{
+			Parameters: map[string]any{"customerId": "cus_vRmPOReoNbnv8R"},
+			Output:     map[string]any{"customer_id": "cus_vRmPOReoNbnv8R", "excluded": true},
+		},
 	},
+	Bundle: BundleOf[excludedCustomer](),
 	Run: func(ctx context.Context, env Env, p excludeCustomerParams) (any, error) {
 		if err := env.PW.ExcludeCustomer(ctx, p.CustomerID); err != nil {
 			return nil, err

@@ -3,6 +3,7 @@ package modules
 import (
 	"context"
 
+	"github.com/profitwell-connector/connector/connection/profitwell"
 	"github.com/profitwell-connector/connector/manifest"
 )
 
@@ -26,8 +27,17 @@ var getCompanySettings = &Action[getCompanySettingsParams]{
 			{Name: "timezone", Label: "Time Zone", Type: manifest.TypeText},
 			{Name: "currency", Label: "Currency", Type: manifest.TypeText},
 		},
-		Samples: map[string]any{"id": "12345", "name": "Acme Inc.", "timezone": "America/New_York", "currency": "usd"},
+		Example: manifest.Example{
+			Parameters: map[string]any{},
+			Output: map[string]any{
+				"id":       "637930",
+				"name":     "Sandbox Company",
+				"timezone": "America/New_York",
+				"currency": "usd",
+			},
+		},
 	},
+	Bundle: BundleOf[profitwell.Company](),
 	Run: func(ctx context.Context, env Env, _ getCompanySettingsParams) (any, error) {
 		return env.PW.CompanySettings(ctx)
 	},

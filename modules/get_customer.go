@@ -3,6 +3,7 @@ package modules
 import (
 	"context"
 
+	"github.com/profitwell-connector/connector/connection/profitwell"
 	"github.com/profitwell-connector/connector/manifest"
 )
 
@@ -24,8 +25,12 @@ var getCustomer = &Action[getCustomerParams]{
 			customerIDField("Select or map the Customer ID whose details you want to retrieve."),
 		},
 		Interface: customerInterface,
-		Samples:   customerSample,
+		Example: manifest.Example{
+			Parameters: map[string]any{"customerId": "cus_vRmPOReoNbnv8R"},
+			Output:     sandboxCustomer(),
+		},
 	},
+	Bundle: BundleOf[profitwell.Customer](),
 	Run: func(ctx context.Context, env Env, p getCustomerParams) (any, error) {
 		return env.PW.GetCustomer(ctx, p.CustomerID)
 	},

@@ -49,8 +49,29 @@ var getDailyMetrics = &List[getDailyMetricsParams]{
 			manifest.LimitField("days"),
 		},
 		Interface: metricsInterface("Day (YYYY-MM-DD)", dailyMetricNames),
-		Samples:   map[string]any{"date": "2025-02-14", "recurring_revenue": 131200.0, "new_customers": 3.0},
+		Example: manifest.Example{
+			Parameters: map[string]any{"limit": 1},
+			Output: map[string]any{
+				"active_customers":                  609,
+				"churned_customers":                 0,
+				"churned_recurring_revenue":         0,
+				"cumulative_net_new_mrr":            -492.5,
+				"cumulative_new_trialing_customers": 100,
+				"date":                              "2026-01-15",
+				"downgraded_customers":              0,
+				"downgraded_recurring_revenue":      0,
+				"future_churn_mrr":                  14452.5,
+				"new_customers":                     0,
+				"new_recurring_revenue":             0,
+				"reactivated_customers":             0,
+				"reactivated_recurring_revenue":     0,
+				"recurring_revenue":                 181362.5,
+				"upgraded_customers":                0,
+				"upgraded_recurring_revenue":        0,
+			},
+		},
 	},
+	Bundle: BundleOf[dailyMetricsBundle](),
 	All: func(ctx context.Context, env Env, p getDailyMetricsParams) ([]any, error) {
 		now := env.Now().UTC()
 		current := now.Format("2006-01")
@@ -67,6 +88,6 @@ var getDailyMetrics = &List[getDailyMetricsParams]{
 		if err != nil {
 			return nil, err
 		}
-		return metricsBundles(m, p.Metrics), nil
+		return metricsBundles[dailyMetricsBundle](m, dailyMetricNames), nil
 	},
 }

@@ -99,7 +99,9 @@ func TestGetDailyMetricsFiltersLimitAndCursor(t *testing.T) {
 	assert.Equal(t, "growth", q.Get("plan_id"))
 	assert.ElementsMatch(t, []string{"recurring_revenue", "cumulative_net_new_mrr"}, strings.Split(q.Get("metrics"), ","))
 	for _, row := range metricBundles(t, all) {
-		assert.Equal(t, []string{"cumulative_net_new_mrr", "date", "recurring_revenue"}, keysOf(row))
+		assert.Equal(t, sortedKeys(dailyMetricsBundle{}.namesMap()), keysOf(row), "every daily metric, chosen or not")
+		assert.NotNil(t, row["recurring_revenue"])
+		assert.Nil(t, row["new_customers"], "not chosen: null")
 	}
 
 	first, n := s.mustRun("getDailyMetrics", params)

@@ -62,14 +62,62 @@ var getMonthlyMetrics = &List[getMonthlyMetricsParams]{
 			manifest.LimitField("months"),
 		},
 		Interface: metricsInterface("Month (YYYY-MM)", monthlyMetricNames),
-		Samples:   map[string]any{"date": "2025-02", "recurring_revenue": 131200.0, "active_customers": 867.0},
+		Example: manifest.Example{
+			Parameters: map[string]any{"limit": 1},
+			Output: map[string]any{
+				"active_customers":                        609,
+				"active_trialing_customers":               89,
+				"average_revenue_per_user":                297.8,
+				"churned_customers":                       14,
+				"churned_customers_cancellations":         9,
+				"churned_customers_delinquent":            5,
+				"churned_recurring_revenue":               4865.5,
+				"churned_recurring_revenue_cancellations": 2775,
+				"churned_recurring_revenue_delinquent":    2090.5,
+				"churned_trialing_customers":              5,
+				"converted_customers":                     16,
+				"converted_recurring_revenue":             4373,
+				"customer_conversion_rate":                0.1455,
+				"customers_churn_cancellations_rate":      0.0148,
+				"customers_churn_delinquent_rate":         0.0082,
+				"customers_churn_rate":                    0.0231,
+				"customers_retention_rate":                0.9769,
+				"date":                                    "2026-01",
+				"downgrade_rate":                          0,
+				"downgraded_customers":                    0,
+				"downgraded_recurring_revenue":            0,
+				"existing_customers":                      607,
+				"existing_recurring_revenue":              181855,
+				"existing_trialing_customers":             10,
+				"growth_rate":                             -0.0027,
+				"lifetime_value":                          12891.94,
+				"new_customers":                           16,
+				"new_recurring_revenue":                   4373,
+				"new_trialing_customers":                  100,
+				"plan_change_rate":                        nil,
+				"plan_changed_recurring_revenue":          nil,
+				"reactivated_customers":                   0,
+				"reactivated_recurring_revenue":           0,
+				"recurring_revenue":                       181362.5,
+				"revenue_churn_cancellations_rate":        0.0153,
+				"revenue_churn_delinquent_rate":           0.0115,
+				"revenue_churn_rate":                      0.0268,
+				"revenue_retention_rate":                  0.9732,
+				"saas_quick_ratio":                        0.8988,
+				"trial_conversion_time":                   nil,
+				"upgrade_rate":                            0,
+				"upgraded_customers":                      0,
+				"upgraded_recurring_revenue":              0,
+			},
+		},
 	},
+	Bundle: BundleOf[monthlyMetricsBundle](),
 	All: func(ctx context.Context, env Env, p getMonthlyMetricsParams) ([]any, error) {
 		m, err := env.PW.MonthlyMetrics(ctx, profitwell.MetricsQuery{PlanID: p.PlanID, Metrics: p.Metrics})
 		if err != nil {
 			return nil, err
 		}
-		return metricsBundles(m, p.Metrics), nil
+		return metricsBundles[monthlyMetricsBundle](m, monthlyMetricNames), nil
 	},
 }
 
@@ -123,26 +171,37 @@ func metricsInterface(dateLabel string, names []string) []manifest.Field {
 	return out
 }
 
+// monthlyMetricsBundle is one month of getMonthlyMetrics: date and every
+// monthly metric.
+type monthlyMetricsBundle map[string]any
+
+// OutputNames lists the keys of every monthly bundle.
+func (monthlyMetricsBundle) OutputNames() []string { return metricsKeys(monthlyMetricNames) }
+
+// dailyMetricsBundle is one day of getDailyMetrics: date and every daily
+// metric.
+type dailyMetricsBundle map[string]any
+
+// OutputNames lists the keys of every daily bundle.
+func (dailyMetricsBundle) OutputNames() []string { return metricsKeys(dailyMetricNames) }
+
+func metricsKeys(names []string) []string { return append([]string{"date"}, names...) }
+
 // metricsBundles turns ProfitWell's per-metric series into one bundle per
-// date, newest date first: {"date": d, <metric>: number or nil, ...}. With
-// wanted names, exactly those keys are present (nil where ProfitWell sent no
-// point); without, every metric ProfitWell sent. A date missing from one
-// series is nil for that metric.
-func metricsBundles(m profitwell.Metrics, wanted []string) []any {
-	names := wanted
-	if len(names) == 0 {
-		names = make([]string, 0, len(m))
-		for n := range m {
-			names = append(names, n)
-		}
-	}
-	names = slices.Compact(slices.Sorted(slices.Values(names)))
-	byDate := map[string]map[string]any{}
+// date, newest date first: {"date": d, <metric>: number or nil, ...} with
+// every name of names, whichever metrics were asked for, so that every
+// bundle carries every declared output: null where ProfitWell sent no point,
+// for a metric that was not chosen, and for one it does not compute without
+// a plan. A date missing from one series is nil for that metric. A metric
+// ProfitWell sends that is not among names is not passed on (the interface
+// is the list of ProfitWell's documented metrics).
+func metricsBundles[B ~map[string]any](m profitwell.Metrics, names []string) []any {
+	byDate := map[string]B{}
 	var dates []string
-	row := func(date string) map[string]any {
+	row := func(date string) B {
 		b, ok := byDate[date]
 		if !ok {
-			b = make(map[string]any, len(names)+1)
+			b = make(B, len(names)+1)
 			b["date"] = date
 			for _, n := range names {
 				b[n] = nil

@@ -19,9 +19,14 @@ func metricBundles(t *testing.T, out Output) []map[string]any {
 	t.Helper()
 	rows := make([]map[string]any, len(out.Bundles))
 	for i, b := range out.Bundles {
-		row, ok := b.(map[string]any)
-		require.True(t, ok, "bundle %d is %T", i, b)
-		rows[i] = row
+		switch row := b.(type) {
+		case monthlyMetricsBundle:
+			rows[i] = row
+		case dailyMetricsBundle:
+			rows[i] = row
+		default:
+			t.Fatalf("bundle %d is %T", i, b)
+		}
 	}
 	return rows
 }
@@ -79,15 +84,10 @@ func TestGetMonthlyMetricsAllMetricsNewestFirst(t *testing.T) {
 	assert.Equal(t, time.Now().UTC().Format("2006-01"), rows[0]["date"], "limit 1 would be the current month")
 
 	assert.Empty(t, lastQuery(t, s).Get("metrics"), "no metrics chosen: ProfitWell's default (all)")
-	keys := keysOf(rows[0])
-	assert.Contains(t, keys, "recurring_revenue")
-	assert.Contains(t, keys, "active_customers")
-	assert.NotContains(t, keys, "plan_change_rate", "plan-only metrics come only with a plan")
-	for _, k := range keys {
-		assert.True(t, k == "date" || slices.Contains(monthlyMetricNames, k), "unexpected key %q", k)
-	}
 	for _, row := range rows {
-		assert.Equal(t, keys, keysOf(row), "every month has the same keys")
+		assert.Equal(t, sortedKeys(monthlyMetricsBundle{}.namesMap()), keysOf(row), "every month has every declared metric")
+		assert.Nil(t, row["plan_change_rate"], "plan-only metrics are null without a plan")
+		assert.Nil(t, row["plan_changed_recurring_revenue"], "plan-only metrics are null without a plan")
 	}
 	rr, ok := rows[0]["recurring_revenue"].(float64)
 	require.True(t, ok)
@@ -102,11 +102,11 @@ func TestGetMonthlyMetricsFilter(t *testing.T) {
 		metrics  any
 		wantKeys []string
 	}{
-		{"two metrics", []any{"recurring_revenue", "active_customers"}, []string{"active_customers", "date", "recurring_revenue"}},
-		{"one metric as text", "new_customers", []string{"date", "new_customers"}},
-		{"case-insensitive", []any{"Churned_Customers"}, []string{"churned_customers", "date"}},
-		{"duplicates once", []any{"growth_rate", "growth_rate"}, []string{"date", "growth_rate"}},
-		{"plan-only metric without plan is null", []any{"plan_change_rate"}, []string{"date", "plan_change_rate"}},
+		{"two metrics", []any{"recurring_revenue", "active_customers"}, []string{"active_customers", "recurring_revenue"}},
+		{"one metric as text", "new_customers", []string{"new_customers"}},
+		{"case-insensitive", []any{"Churned_Customers"}, []string{"churned_customers"}},
+		{"duplicates once", []any{"growth_rate", "growth_rate"}, []string{"growth_rate"}},
+		{"plan-only metric without plan is null", []any{"plan_change_rate"}, nil},
 	}
 	for _, tc := range tests {
 		out, n := s.mustRun("getMonthlyMetrics", map[string]any{"metrics": tc.metrics, "limit": 12})
@@ -114,12 +114,24 @@ func TestGetMonthlyMetricsFilter(t *testing.T) {
 		rows := metricBundles(t, out)
 		require.Len(t, rows, 12, tc.name)
 		assertMetricRows(t, rows, "2006-01")
+		valued := 0
 		for _, row := range rows {
-			assert.Equal(t, tc.wantKeys, keysOf(row), tc.name)
+			assert.Equal(t, sortedKeys(monthlyMetricsBundle{}.namesMap()), keysOf(row), "%s: every declared metric, chosen or not", tc.name)
+			for k, v := range row {
+				if k != "date" && !slices.Contains(tc.wantKeys, k) {
+					assert.Nil(t, v, "%s: %s was not chosen", tc.name, k)
+				} else if v != nil {
+					valued++
+				}
+			}
 		}
+		assert.Positive(t, valued, "%s: the chosen metrics have values", tc.name)
 		sent := strings.Split(lastQuery(t, s).Get("metrics"), ",")
-		assert.ElementsMatch(t, slices.DeleteFunc(slices.Clone(tc.wantKeys), func(k string) bool { return k == "date" }),
-			slices.Compact(slices.Sorted(slices.Values(sent))), tc.name)
+		want := tc.wantKeys
+		if want == nil {
+			want = []string{"plan_change_rate"}
+		}
+		assert.ElementsMatch(t, want, slices.Compact(slices.Sorted(slices.Values(sent))), tc.name)
 	}
 }
 
@@ -177,7 +189,7 @@ func TestGetMonthlyMetricsPlanFilter(t *testing.T) {
 
 	// Without chosen metrics, a plan brings the plan-only metrics too.
 	withPlan, _ := s.mustRun("getMonthlyMetrics", map[string]any{"planId": "pro", "limit": 1})
-	assert.Contains(t, metricBundles(t, withPlan)[0], "plan_change_rate")
+	assert.NotNil(t, metricBundles(t, withPlan)[0]["plan_change_rate"])
 }
 
 func TestGetMonthlyMetricsRefusesBadInput(t *testing.T) {
@@ -216,40 +228,18 @@ func TestMetricsBundles(t *testing.T) {
 		"active_customers":  {{Date: "2025-01", Value: f(3)}, {Date: "2025-03", Value: f(5)}},
 		"ignored":           {{Date: "2025-04", Value: f(1)}},
 	}
-	tests := []struct {
-		name   string
-		wanted []string
-		want   []any
-	}{
-		{
-			name:   "requested names only; missing points and series are null",
-			wanted: []string{"recurring_revenue", "active_customers", "lifetime_value"},
-			want: []any{
-				map[string]any{"date": "2025-03", "recurring_revenue": nil, "active_customers": 5.0, "lifetime_value": nil},
-				map[string]any{"date": "2025-02", "recurring_revenue": 125.5, "active_customers": nil, "lifetime_value": nil},
-				map[string]any{"date": "2025-01", "recurring_revenue": 100.0, "active_customers": 3.0, "lifetime_value": nil},
-			},
-		},
-		{
-			name:   "no names: everything sent",
-			wanted: nil,
-			want: []any{
-				map[string]any{"date": "2025-04", "recurring_revenue": nil, "active_customers": nil, "ignored": 1.0},
-				map[string]any{"date": "2025-03", "recurring_revenue": nil, "active_customers": 5.0, "ignored": nil},
-				map[string]any{"date": "2025-02", "recurring_revenue": 125.5, "active_customers": nil, "ignored": nil},
-				map[string]any{"date": "2025-01", "recurring_revenue": 100.0, "active_customers": 3.0, "ignored": nil},
-			},
-		},
-		{name: "empty answer", wanted: []string{"recurring_revenue"}, want: []any{}},
+	names := []string{"active_customers", "lifetime_value", "recurring_revenue"}
+	want := []any{
+		testBundle{"date": "2025-03", "recurring_revenue": nil, "active_customers": 5.0, "lifetime_value": nil},
+		testBundle{"date": "2025-02", "recurring_revenue": 125.5, "active_customers": nil, "lifetime_value": nil},
+		testBundle{"date": "2025-01", "recurring_revenue": 100.0, "active_customers": 3.0, "lifetime_value": nil},
 	}
-	for _, tc := range tests {
-		src := m
-		if len(tc.want) == 0 {
-			src = profitwell.Metrics{}
-		}
-		assert.Equal(t, tc.want, metricsBundles(src, tc.wanted), tc.name)
-	}
+	assert.Equal(t, want, metricsBundles[testBundle](m, names),
+		"every name in every bundle; missing points and series are null; other metrics are not passed on")
+	assert.Equal(t, []any{}, metricsBundles[testBundle](profitwell.Metrics{}, names), "empty answer")
 }
+
+type testBundle map[string]any
 
 func TestMetricLabel(t *testing.T) {
 	t.Parallel()

@@ -3,6 +3,7 @@ package modules
 import (
 	"context"
 
+	"github.com/profitwell-connector/connector/connection/profitwell"
 	"github.com/profitwell-connector/connector/manifest"
 )
 
@@ -24,8 +25,12 @@ var getPlan = &Action[getPlanParams]{
 			planIDField("Select or map the Plan ID whose details you want to retrieve."),
 		},
 		Interface: planInterface,
-		Samples:   planSample,
+		Example: manifest.Example{
+			Parameters: map[string]any{"planId": "pro"},
+			Output:     map[string]any{"id": "pro", "name": "Pro"},
+		},
 	},
+	Bundle: BundleOf[profitwell.Plan](),
 	Run: func(ctx context.Context, env Env, p getPlanParams) (any, error) {
 		return env.PW.GetPlan(ctx, p.PlanID)
 	},

@@ -19,6 +19,7 @@ type sandbox struct {
 	client *profitwell.Client
 	emu    *profitwelltest.Emulator
 	token  profitwell.Token
+	now    func() time.Time // the modules' clock; nil means time.Now
 }
 
 func newSandbox(t *testing.T) *sandbox {
@@ -42,7 +43,11 @@ func (s *sandbox) run(module string, params map[string]any, cursor ...string) (O
 	if len(cursor) > 0 {
 		req.Cursor = cursor[0]
 	}
-	out, err := s.reg.Execute(ctx, Env{PW: session, Now: time.Now}, req)
+	now := s.now
+	if now == nil {
+		now = time.Now
+	}
+	out, err := s.reg.Execute(ctx, Env{PW: session, Now: now}, req)
 	return out, session.Requests(), err
 }
 

@@ -42,6 +42,8 @@ type Page struct {
 type List[P any] struct {
 	// Def is the module's declaration; its last field is the limit.
 	Def manifest.ModuleSpec
+	// Bundle is the Go type of the bundles, checked against Def.Interface.
+	Bundle BundleType
 	// MaxPageSize is the most items one upstream page can hold (Page only).
 	MaxPageSize int
 	// Page fetches one upstream page.
@@ -53,6 +55,8 @@ type List[P any] struct {
 
 // Spec returns the declaration.
 func (l *List[P]) Spec() manifest.ModuleSpec { return l.Def }
+
+func (l *List[P]) bundleType() BundleType { return l.Bundle }
 
 func (l *List[P]) paramsType() reflect.Type { return paramsTypeOf[P]() }
 

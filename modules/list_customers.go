@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/profitwell-connector/connector/connection/profitwell"
 	"github.com/profitwell-connector/connector/manifest"
 )
 
@@ -41,8 +42,12 @@ func newListCustomers(window int) *List[listCustomersParams] {
 				manifest.LimitField("customers"),
 			},
 			Interface: customerInterface,
-			Samples:   customerSample,
+			Example: manifest.Example{
+				Parameters: map[string]any{"direction": "desc", "limit": 10},
+				Output:     sandboxCustomer(),
+			},
 		},
+		Bundle:      PassThroughOf[profitwell.CustomerRow, profitwell.Customer](),
 		MaxPageSize: customersMaxPage,
 		Page: func(ctx context.Context, env Env, p listCustomersParams, req PageRequest) (Page, error) {
 			if req.At == nil && p.UpdatedFrom != nil && p.UpdatedTo != nil && !p.UpdatedFrom.Before(*p.UpdatedTo) {

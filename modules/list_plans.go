@@ -26,8 +26,12 @@ var listPlans = &List[listPlansParams]{
 		Annotations: manifest.Annotations{ReadOnly: true, Idempotent: true},
 		Expect:      []manifest.Field{manifest.LimitField("plans")},
 		Interface:   planInterface,
-		Samples:     planSample,
+		Example: manifest.Example{
+			Parameters: map[string]any{"limit": 10},
+			Output:     map[string]any{"id": "annual-pro", "name": "Pro (annual)"},
+		},
 	},
+	Bundle: BundleOf[profitwell.Plan](),
 	All: func(ctx context.Context, env Env, _ listPlansParams) ([]any, error) {
 		plans, err := env.PW.ListPlans(ctx)
 		if err != nil {

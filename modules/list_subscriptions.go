@@ -34,8 +34,26 @@ var listSubscriptions = &List[listSubscriptionsParams]{
 			manifest.LimitField("subscriptions"),
 		},
 		Interface: subscriptionInterface,
-		Samples:   subscriptionSample(nil),
+		Example: manifest.Example{
+			Parameters: map[string]any{"userIdOrAlias": "spiderman 1a", "limit": 10},
+			Output: map[string]any{
+				"user_id":            "pwu_wBgjjtuzTHX4",
+				"subscription_id":    "pws_voz373XSwio9",
+				"user_alias":         "spiderman 1a",
+				"subscription_alias": "spiderman_sub_1a",
+				"email":              "aiden.martin@wayne.biz",
+				"plan_id":            "starter",
+				"plan_interval":      "month",
+				"plan_currency":      "usd",
+				"status":             "active",
+				"value":              1900,
+				"effective_date":     1755402580,
+				"effective_date_iso": "2025-08-17T03:49:40Z",
+				"meta":               map[string]any{},
+			},
+		},
 	},
+	Bundle: BundleOf[subscriptionBundle](),
 	All: func(ctx context.Context, env Env, p listSubscriptionsParams) ([]any, error) {
 		history, err := env.PW.UserHistory(ctx, trimIDOrAlias(p.UserIDOrAlias))
 		if err != nil {

@@ -129,12 +129,27 @@ var makeApiCall = &Action[makeAPICallParams]{
 			{Name: "headers", Label: "Headers", Type: manifest.TypeCollection},
 			{Name: "body", Label: "Body", Type: manifest.TypeAny},
 		},
-		Samples: map[string]any{
-			"statusCode": 200,
-			"headers":    map[string]any{"content-type": "application/json"},
-			"body":       []any{map[string]any{"id": "pro-monthly", "name": "Pro (monthly)"}},
+		Example: manifest.Example{
+			Parameters: map[string]any{"url": "/plans/", "method": "GET"},
+			Output: map[string]any{
+				"statusCode": 200,
+				"headers": map[string]any{
+					"allow":          "GET, HEAD, POST",
+					"content-length": "175",
+					"content-type":   "application/json",
+					"date":           "Thu, 15 Jan 2026 12:00:00 GMT",
+				},
+				"body": []any{
+					map[string]any{"id": "starter", "name": "Starter"},
+					map[string]any{"id": "growth", "name": "Growth"},
+					map[string]any{"id": "pro", "name": "Pro"},
+					map[string]any{"id": "enterprise", "name": "Enterprise"},
+					map[string]any{"id": "annual-pro", "name": "Pro (annual)"},
+				},
+			},
 		},
 	},
+	Bundle: BundleOf[rawCallBundle](),
 	Run: func(ctx context.Context, env Env, p makeAPICallParams) (any, error) {
 		verr := &manifest.ValidationError{}
 		path, query, msg := rawCallTarget(p.URL)
@@ -173,12 +188,19 @@ var makeApiCall = &Action[makeAPICallParams]{
 			return nil, &profitwell.Error{Kind: profitwell.KindUnauthorized, Op: rawUpstreamOp, Status: res.Status,
 				Message: rawErrorMessage(res)}
 		}
-		return map[string]any{
-			"statusCode": res.Status,
-			"headers":    rawResponseHeaders(res.Header),
-			"body":       rawResponseBody(res.Header, res.Body),
+		return rawCallBundle{
+			StatusCode: res.Status,
+			Headers:    rawResponseHeaders(res.Header),
+			Body:       rawResponseBody(res.Header, res.Body),
 		}, nil
 	},
+}
+
+// rawCallBundle is ProfitWell's answer to a raw call.
+type rawCallBundle struct {
+	StatusCode int               `json:"statusCode"`
+	Headers    map[string]string `json:"headers"`
+	Body       any               `json:"body"`
 }
 
 // keyValueSpec is the item of a Headers or Query String array.

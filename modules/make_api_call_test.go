@@ -69,14 +69,10 @@ func newWireSandbox(t *testing.T) (*sandbox, *wire) {
 func rawBundle(t *testing.T, out Output) (status int, headers map[string]string, body any) {
 	t.Helper()
 	require.Len(t, out.Bundles, 1)
-	b, ok := out.Bundles[0].(map[string]any)
+	b, ok := out.Bundles[0].(rawCallBundle)
 	require.True(t, ok, "bundle is %T", out.Bundles[0])
-	require.ElementsMatch(t, []string{"statusCode", "headers", "body"}, keysOf(b))
-	status, ok = b["statusCode"].(int)
-	require.True(t, ok)
-	headers, ok = b["headers"].(map[string]string)
-	require.True(t, ok)
-	return status, headers, b["body"]
+	require.NotNil(t, b.Headers)
+	return b.StatusCode, b.Headers, b.Body
 }
 
 func TestMakeAPICallGetPlans(t *testing.T) {

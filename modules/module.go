@@ -2,9 +2,10 @@
 // the registry that checks and indexes them, and the runner that owns every
 // loop a module would otherwise repeat: limits, paging, cursors, deadlines.
 //
-// A module author writes a spec (manifest.ModuleSpec), a parameters struct
-// whose `param` tags name the declared fields, and one function: Run for an
-// action, Page or All for a list, Poll for a trigger.
+// A module author writes a spec (manifest.ModuleSpec, with a runnable
+// example), a parameters struct whose `param` tags name the declared fields,
+// the bundle type (Bundle), and one function: Run for an action, Page or All
+// for a list, Start and Page for a trigger.
 package modules
 
 import (
@@ -31,6 +32,7 @@ type Module interface {
 	// Spec is the module's declaration.
 	Spec() manifest.ModuleSpec
 	paramsType() reflect.Type
+	bundleType() BundleType
 	check() []error
 	run(ctx context.Context, env Env, in input) (Output, error)
 }

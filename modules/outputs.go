@@ -1,6 +1,12 @@
 package modules
 
-import "github.com/profitwell-connector/connector/manifest"
+import (
+	"fmt"
+	"reflect"
+	"slices"
+
+	"github.com/profitwell-connector/connector/manifest"
+)
 
 // Output fields shared by several modules.
 
@@ -9,8 +15,6 @@ var planInterface = []manifest.Field{
 	{Name: "name", Label: "Name", Type: manifest.TypeText},
 }
 
-var planSample = map[string]any{"id": "pro-monthly", "name": "Pro (monthly)"}
-
 // planIDField is a plan picker whose options come from listPlans; users can
 // also map any plan id.
 func planIDField(help string) manifest.Field {
@@ -18,4 +22,57 @@ func planIDField(help string) manifest.Field {
 		Name: "planId", Label: "Plan ID", Type: manifest.TypeSelect,
 		OptionsRPC: "listPlans", Required: true, Help: help,
 	}
+}
+
+// BundleType declares the Go type of a module's bundles; NewRegistry checks
+// it against the module's interface (manifest.CheckOutput), as it checks the
+// parameters struct against the inputs. A module whose bundles come in more
+// than one shape (a record, or an echo when ProfitWell answers without one)
+// declares each.
+type BundleType struct {
+	// goTypes are the dynamic types Run, All or Page put in bundles.
+	goTypes []reflect.Type
+	// shapes are the types whose JSON encoding the bundles have: the Go
+	// type itself, or the twin of a pass-through row.
+	shapes []reflect.Type
+}
+
+// BundleOf declares bundles of Go type O.
+func BundleOf[O any]() BundleType {
+	t := reflect.TypeFor[O]()
+	return BundleType{goTypes: []reflect.Type{t}, shapes: []reflect.Type{t}}
+}
+
+// PassThroughOf declares bundles that are rows passed through as ProfitWell
+// sent them (Row), whose JSON is the encoding of their Go twin (Twin).
+func PassThroughOf[Row, Twin any]() BundleType {
+	return BundleType{goTypes: []reflect.Type{reflect.TypeFor[Row]()}, shapes: []reflect.Type{reflect.TypeFor[Twin]()}}
+}
+
+// Or declares another shape the bundles may have.
+func (b BundleType) Or(other BundleType) BundleType {
+	return BundleType{goTypes: append(slices.Clip(b.goTypes), other.goTypes...), shapes: append(slices.Clip(b.shapes), other.shapes...)}
+}
+
+// declared reports whether the module declared its bundle type.
+func (b BundleType) declared() bool { return len(b.goTypes) > 0 }
+
+// holds reports whether v is a bundle of a declared Go type (pointers to it
+// included).
+func (b BundleType) holds(v any) bool {
+	t := reflect.TypeOf(v)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return slices.Contains(b.goTypes, t)
+}
+
+func (b BundleType) check(spec manifest.ModuleSpec) []error {
+	var errs []error
+	for _, shape := range b.shapes {
+		for _, err := range manifest.CheckOutput(spec.Interface, shape) {
+			errs = append(errs, fmt.Errorf("module %q: %w", spec.Name, err))
+		}
+	}
+	return errs
 }

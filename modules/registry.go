@@ -67,6 +67,7 @@ func NewRegistry(opts Options, mods []Module, rpcs []*RPC) (*Registry, error) {
 		for _, err := range manifest.CheckBinding(spec.Inputs(), m.paramsType()) {
 			errs = append(errs, fmt.Errorf("module %q: %w", spec.Name, err))
 		}
+		errs = append(errs, m.bundleType().check(spec)...)
 		r.byName[spec.Name] = len(r.mods)
 		r.mods = append(r.mods, m)
 		r.specs = append(r.specs, spec)

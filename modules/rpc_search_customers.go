@@ -15,17 +15,22 @@ const (
 	// searchOptions is how many options one searchCustomers call returns.
 	searchOptions = 25
 	// searchPages bounds the customer pages one call scans for a text that
-	// is not a whole email address.
+	// is not a whole email address, once something matched.
 	searchPages = 4
+	// searchEmptyPages bounds them while nothing matched: Make ends an
+	// RPC's pagination at a response without options (developers.make.com,
+	// pagination.md), so a call answers none only when 5000 customers in a
+	// row do not match, or at the end.
+	searchEmptyPages = 20
 )
 
 // rpcSearchCustomers offers customers for customer pickers, most recently
 // updated first. A whole email address is looked up directly (ProfitWell
 // filters by exact email); any other text is matched, case-insensitively,
 // against email, names and customer id while scanning at most 1000 customers
-// per call, and nextCursor continues the scan.
+// per call (5000 while nothing matched), and nextCursor continues the scan.
 var rpcSearchCustomers = &RPC{
-	Def:      manifest.RPCSpec{Name: "searchCustomers", Label: "Customers"},
+	Def:      manifest.RPCSpec{Name: "searchCustomers", Label: "Customers", Search: true, PageSize: searchOptions},
 	CacheTTL: time.Minute,
 	Run: func(ctx context.Context, env Env, req RPCRequest) (RPCResult, error) {
 		query := strings.TrimSpace(req.Query)
@@ -47,7 +52,8 @@ var rpcSearchCustomers = &RPC{
 		}
 		var opts []manifest.Option
 		needle := strings.ToLower(query)
-		for pages := 0; pages < searchPages && len(opts) < searchOptions && (pages == 0 || at != nil); pages++ {
+		for pages := 0; (pages < searchPages || len(opts) == 0 && pages < searchEmptyPages) &&
+			len(opts) < searchOptions && (pages == 0 || at != nil); pages++ {
 			cp, err := fetchCustomers(ctx, env.PW, q, PageRequest{At: at, Size: size})
 			if err != nil {
 				return RPCResult{}, err

@@ -15,24 +15,21 @@ import (
 // integer ProfitWell sent (effective_date) and as an ISO 8601 UTC date
 // (effective_date_iso) that maps straight into date fields.
 
-// subscriptionBundle is one subscription record as a bundle. Modules that
-// take a subscription id or alias also echo it in SubscriptionIDOrAlias
-// (omitted by listSubscriptions and createSubscription).
+// subscriptionBundle is one subscription record as a bundle.
 type subscriptionBundle struct {
-	SubscriptionIDOrAlias string         `json:"subscription_id_or_alias,omitempty"`
-	UserID                string         `json:"user_id"`
-	SubscriptionID        string         `json:"subscription_id"`
-	UserAlias             *string        `json:"user_alias"`
-	SubscriptionAlias     *string        `json:"subscription_alias"`
-	Email                 string         `json:"email"`
-	PlanID                string         `json:"plan_id"`
-	PlanInterval          string         `json:"plan_interval"`
-	PlanCurrency          string         `json:"plan_currency"`
-	Status                string         `json:"status"`
-	Value                 int64          `json:"value"`
-	EffectiveDate         int64          `json:"effective_date"`
-	EffectiveDateISO      string         `json:"effective_date_iso"`
-	Meta                  map[string]any `json:"meta"`
+	UserID            string         `json:"user_id"`
+	SubscriptionID    string         `json:"subscription_id"`
+	UserAlias         *string        `json:"user_alias"`
+	SubscriptionAlias *string        `json:"subscription_alias"`
+	Email             string         `json:"email"`
+	PlanID            string         `json:"plan_id"`
+	PlanInterval      string         `json:"plan_interval"`
+	PlanCurrency      string         `json:"plan_currency"`
+	Status            string         `json:"status"`
+	Value             int64          `json:"value"`
+	EffectiveDate     int64          `json:"effective_date"`
+	EffectiveDateISO  string         `json:"effective_date_iso"`
+	Meta              map[string]any `json:"meta"`
 }
 
 // subscriptionBundleOf converts a ProfitWell record; meta is never null.
@@ -67,23 +64,46 @@ func subscriptionBundlesOf(history []profitwell.Subscription) []subscriptionBund
 	return out
 }
 
+// subscriptionChange is the bundle of the modules that name a subscription:
+// the id or alias the user named, then the record ProfitWell answered.
+type subscriptionChange struct {
+	SubscriptionIDOrAlias string `json:"subscription_id_or_alias"`
+	subscriptionBundle
+}
+
+// subscriptionChangeOf names the record with the id or alias asked for.
+func subscriptionChangeOf(key string, s profitwell.Subscription) subscriptionChange {
+	return subscriptionChange{SubscriptionIDOrAlias: key, subscriptionBundle: subscriptionBundleOf(s)}
+}
+
 // subscriptionEcho is the bundle of a churn or un-churn that ProfitWell
 // answered without a record (204 or {}): the subscription the user named and
-// what the request itself tells about the outcome.
+// what the request itself tells about the outcome; every field of the record
+// that the answer does not tell is null.
 type subscriptionEcho struct {
-	SubscriptionIDOrAlias string `json:"subscription_id_or_alias"`
-	Status                string `json:"status,omitempty"`
-	EffectiveDate         *int64 `json:"effective_date,omitempty"`
-	EffectiveDateISO      string `json:"effective_date_iso,omitempty"`
+	SubscriptionIDOrAlias string         `json:"subscription_id_or_alias"`
+	UserID                *string        `json:"user_id"`
+	SubscriptionID        *string        `json:"subscription_id"`
+	UserAlias             *string        `json:"user_alias"`
+	SubscriptionAlias     *string        `json:"subscription_alias"`
+	Email                 *string        `json:"email"`
+	PlanID                *string        `json:"plan_id"`
+	PlanInterval          *string        `json:"plan_interval"`
+	PlanCurrency          *string        `json:"plan_currency"`
+	Status                *string        `json:"status"`
+	Value                 *int64         `json:"value"`
+	EffectiveDate         *int64         `json:"effective_date"`
+	EffectiveDateISO      *string        `json:"effective_date_iso"`
+	Meta                  map[string]any `json:"meta"`
 }
 
 // userBundle is the output of updateUser. ProfitWell may answer with the
 // user's history or with nothing; UserID and UserAlias are known only from a
-// history, Subscriptions is then empty (never null).
+// history (null otherwise), Subscriptions is then empty (never null).
 type userBundle struct {
 	UserIDOrAlias string               `json:"user_id_or_alias"`
-	UserID        string               `json:"user_id,omitempty"`
-	UserAlias     *string              `json:"user_alias,omitempty"`
+	UserID        *string              `json:"user_id"`
+	UserAlias     *string              `json:"user_alias"`
 	Email         string               `json:"email"`
 	Subscriptions []subscriptionBundle `json:"subscriptions"`
 }
@@ -132,30 +152,6 @@ var userInterface = []manifest.Field{
 var userDeletedInterface = []manifest.Field{
 	{Name: "user_id_or_alias", Label: "User ID or Alias", Type: manifest.TypeText},
 	{Name: "deleted", Label: "Deleted", Type: manifest.TypeBoolean},
-}
-
-// subscriptionSample returns a fresh sample record (ProfitWell's documented
-// example) with extra keys set, so samples never share maps.
-func subscriptionSample(extra map[string]any) map[string]any {
-	s := map[string]any{
-		"user_id":            "pwu_Oea7HXV3bnTP",
-		"subscription_id":    "pws_FecTCEyo17rV",
-		"user_alias":         "spiderman_1a",
-		"subscription_alias": "spiderman_sub_1a",
-		"email":              "spiderman@profitwell.com",
-		"plan_id":            "web_plan",
-		"plan_interval":      "month",
-		"plan_currency":      "usd",
-		"status":             "active",
-		"value":              5000,
-		"effective_date":     1514764800,
-		"effective_date_iso": "2018-01-01T00:00:00Z",
-		"meta":               map[string]any{},
-	}
-	for k, v := range extra {
-		s[k] = v
-	}
-	return s
 }
 
 // trimIDOrAlias prepares a user or subscription id or alias for the URL path.

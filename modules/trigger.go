@@ -19,6 +19,8 @@ type Trigger[P any] struct {
 	// Def is the module's declaration; triggers take static parameters
 	// only, and the limit is the last.
 	Def manifest.ModuleSpec
+	// Bundle is the Go type of the bundles, checked against Def.Interface.
+	Bundle BundleType
 	// MaxPageSize is the most items one upstream page can hold.
 	MaxPageSize int
 	// Start returns the position of a run without state (for example
@@ -31,6 +33,8 @@ type Trigger[P any] struct {
 
 // Spec returns the declaration.
 func (t *Trigger[P]) Spec() manifest.ModuleSpec { return t.Def }
+
+func (t *Trigger[P]) bundleType() BundleType { return t.Bundle }
 
 func (t *Trigger[P]) paramsType() reflect.Type { return paramsTypeOf[P]() }
 

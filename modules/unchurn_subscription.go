@@ -26,8 +26,27 @@ var unchurnSubscription = &Action[unchurnSubscriptionParams]{
 			subscriptionIDOrAliasField("Select or map the Subscription ID you want to un-churn."),
 		},
 		Interface: subscriptionChangeInterface,
-		Samples:   subscriptionSample(map[string]any{"subscription_id_or_alias": "spiderman_sub_1a"}),
+		Example: manifest.Example{
+			Parameters: map[string]any{"subscriptionIdOrAlias": "sub_002"},
+			Output: map[string]any{
+				"subscription_id_or_alias": "sub_002",
+				"user_id":                  "pwu_PEDrlA2ugz5Z",
+				"subscription_id":          "pws_cKXfUcROd7Qq",
+				"user_alias":               "user_002",
+				"subscription_alias":       "sub_002",
+				"email":                    "mateo.sanchez@piedpiper.com",
+				"plan_id":                  "growth",
+				"plan_interval":            "month",
+				"plan_currency":            "usd",
+				"status":                   "active",
+				"value":                    4900,
+				"effective_date":           1727262001,
+				"effective_date_iso":       "2024-09-25T11:00:01Z",
+				"meta":                     map[string]any{},
+			},
+		},
 	},
+	Bundle: BundleOf[subscriptionChange]().Or(BundleOf[subscriptionEcho]()),
 	Run: func(ctx context.Context, env Env, p unchurnSubscriptionParams) (any, error) {
 		key := trimIDOrAlias(p.SubscriptionIDOrAlias)
 		rec, err := env.PW.UnchurnSubscription(ctx, key)
@@ -37,8 +56,6 @@ var unchurnSubscription = &Action[unchurnSubscriptionParams]{
 		if rec == nil {
 			return subscriptionEcho{SubscriptionIDOrAlias: key}, nil
 		}
-		b := subscriptionBundleOf(*rec)
-		b.SubscriptionIDOrAlias = key
-		return b, nil
+		return subscriptionChangeOf(key, *rec), nil
 	},
 }

@@ -19,10 +19,8 @@ func TestUnchurnSubscriptionRestoresThePastChurn(t *testing.T) {
 
 	out, n := s.mustRun("unchurnSubscription", map[string]any{"subscriptionIdOrAlias": created.SubscriptionID})
 	assert.Equal(t, 1, n)
-	b := subOf(t, out)
-	want := created
-	want.SubscriptionIDOrAlias = created.SubscriptionID
-	assert.Equal(t, want, b, "the record in force again")
+	b := changeOf(t, out)
+	assert.Equal(t, subscriptionChange{SubscriptionIDOrAlias: created.SubscriptionID, subscriptionBundle: created}, b, "the record in force again")
 	assert.Equal(t, []subscriptionBundle{created}, s.historyOf("comeback"), "as if it never churned")
 }
 

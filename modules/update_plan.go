@@ -3,6 +3,7 @@ package modules
 import (
 	"context"
 
+	"github.com/profitwell-connector/connector/connection/profitwell"
 	"github.com/profitwell-connector/connector/manifest"
 )
 
@@ -26,8 +27,12 @@ var updatePlan = &Action[updatePlanParams]{
 			{Name: "name", Label: "Name", Type: manifest.TypeText, Required: true, Help: "Enter a new name for the plan."},
 		},
 		Interface: planInterface,
-		Samples:   planSample,
+		Example: manifest.Example{
+			Parameters: map[string]any{"planId": "pro", "name": "Pro (monthly)"},
+			Output:     map[string]any{"id": "pro", "name": "Pro (monthly)"},
+		},
 	},
+	Bundle: BundleOf[profitwell.Plan](),
 	Run: func(ctx context.Context, env Env, p updatePlanParams) (any, error) {
 		return env.PW.UpdatePlan(ctx, p.PlanID, p.Name)
 	},

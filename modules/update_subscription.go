@@ -41,8 +41,33 @@ var updateSubscription = &Action[updateSubscriptionParams]{
 			},
 		},
 		Interface: subscriptionChangeInterface,
-		Samples:   subscriptionSample(map[string]any{"subscription_id_or_alias": "spiderman_sub_1a"}),
+		Example: manifest.Example{
+			Parameters: map[string]any{
+				"subscriptionIdOrAlias": "spiderman_sub_1a",
+				"planId":                "enterprise",
+				"planInterval":          "month",
+				"value":                 49900,
+				"effectiveDate":         "2026-01-15",
+			},
+			Output: map[string]any{
+				"subscription_id_or_alias": "spiderman_sub_1a",
+				"user_id":                  "pwu_wBgjjtuzTHX4",
+				"subscription_id":          "pws_voz373XSwio9",
+				"user_alias":               "spiderman 1a",
+				"subscription_alias":       "spiderman_sub_1a",
+				"email":                    "aiden.martin@wayne.biz",
+				"plan_id":                  "enterprise",
+				"plan_interval":            "month",
+				"plan_currency":            "usd",
+				"status":                   "active",
+				"value":                    49900,
+				"effective_date":           1768435200,
+				"effective_date_iso":       "2026-01-15T00:00:00Z",
+				"meta":                     map[string]any{},
+			},
+		},
 	},
+	Bundle: BundleOf[subscriptionChange](),
 	Run: func(ctx context.Context, env Env, p updateSubscriptionParams) (any, error) {
 		key := trimIDOrAlias(p.SubscriptionIDOrAlias)
 		rec, err := env.PW.UpdateSubscription(ctx, key, profitwell.UpdateSubscription{
@@ -55,8 +80,6 @@ var updateSubscription = &Action[updateSubscriptionParams]{
 		if err != nil {
 			return nil, err
 		}
-		b := subscriptionBundleOf(rec)
-		b.SubscriptionIDOrAlias = key
-		return b, nil
+		return subscriptionChangeOf(key, rec), nil
 	},
 }

@@ -36,7 +36,7 @@ func TestUpdateSubscriptionConvertsATrial(t *testing.T) {
 			s := s.inSubtest(t)
 			out, n := s.mustRun("updateSubscription", tc.params)
 			assert.Equal(t, 1, n)
-			b := subOf(t, out)
+			b := changeOf(t, out)
 			assert.Equal(t, tc.params["subscriptionIdOrAlias"], b.SubscriptionIDOrAlias)
 			assert.Equal(t, trial.SubscriptionID, b.SubscriptionID)
 			assert.Equal(t, tc.wantStatus, b.Status)

@@ -29,16 +29,64 @@ var updateUser = &Action[updateUserParams]{
 			{Name: "email", Label: "Email address", Type: manifest.TypeText, Required: true, Help: "Enter a new email address."},
 		},
 		Interface: userInterface,
-		Samples: map[string]any{
-			"user_id_or_alias": "spiderman_1a",
-			"user_id":          "pwu_Oea7HXV3bnTP",
-			"user_alias":       "spiderman_1a",
-			"email":            "peter.parker@profitwell.com",
-			"subscriptions": []any{subscriptionSample(map[string]any{
-				"email": "peter.parker@profitwell.com",
-			})},
+		Example: manifest.Example{
+			Parameters: map[string]any{"userIdOrAlias": "spiderman 1a", "email": "peter.parker@example.com"},
+			Output: map[string]any{
+				"user_id_or_alias": "spiderman 1a",
+				"user_id":          "pwu_wBgjjtuzTHX4",
+				"user_alias":       "spiderman 1a",
+				"email":            "peter.parker@example.com",
+				"subscriptions": []any{
+					map[string]any{
+						"user_id":            "pwu_wBgjjtuzTHX4",
+						"subscription_id":    "pws_voz373XSwio9",
+						"user_alias":         "spiderman 1a",
+						"subscription_alias": "spiderman_sub_1a",
+						"email":              "peter.parker@example.com",
+						"plan_id":            "starter",
+						"plan_interval":      "month",
+						"plan_currency":      "usd",
+						"status":             "active",
+						"value":              1900,
+						"effective_date":     1755402580,
+						"effective_date_iso": "2025-08-17T03:49:40Z",
+						"meta":               map[string]any{},
+					},
+					map[string]any{
+						"user_id":            "pwu_wBgjjtuzTHX4",
+						"subscription_id":    "pws_voz373XSwio9",
+						"user_alias":         "spiderman 1a",
+						"subscription_alias": "spiderman_sub_1a",
+						"email":              "peter.parker@example.com",
+						"plan_id":            "growth",
+						"plan_interval":      "month",
+						"plan_currency":      "usd",
+						"status":             "active",
+						"value":              4900,
+						"effective_date":     1760050427,
+						"effective_date_iso": "2025-10-09T22:53:47Z",
+						"meta":               map[string]any{},
+					},
+					map[string]any{
+						"user_id":            "pwu_wBgjjtuzTHX4",
+						"subscription_id":    "pws_voz373XSwio9",
+						"user_alias":         "spiderman 1a",
+						"subscription_alias": "spiderman_sub_1a",
+						"email":              "peter.parker@example.com",
+						"plan_id":            "pro",
+						"plan_interval":      "month",
+						"plan_currency":      "usd",
+						"status":             "active",
+						"value":              9900,
+						"effective_date":     1763316346,
+						"effective_date_iso": "2025-11-16T18:05:46Z",
+						"meta":               map[string]any{},
+					},
+				},
+			},
 		},
 	},
+	Bundle: BundleOf[userBundle](),
 	Run: func(ctx context.Context, env Env, p updateUserParams) (any, error) {
 		key := trimIDOrAlias(p.UserIDOrAlias)
 		history, err := env.PW.UpdateUser(ctx, key, p.Email)
@@ -47,7 +95,7 @@ var updateUser = &Action[updateUserParams]{
 		}
 		b := userBundle{UserIDOrAlias: key, Email: p.Email, Subscriptions: subscriptionBundlesOf(history)}
 		if len(history) > 0 {
-			b.UserID, b.UserAlias = history[0].UserID, history[0].UserAlias
+			b.UserID, b.UserAlias = &history[0].UserID, history[0].UserAlias
 		}
 		return b, nil
 	},

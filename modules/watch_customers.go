@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/profitwell-connector/connector/connection/profitwell"
 	"github.com/profitwell-connector/connector/manifest"
 )
 
@@ -34,8 +35,25 @@ func newWatchCustomers(window int) *Trigger[watchCustomersParams] {
 				manifest.LimitField("customers"),
 			},
 			Interface: customerInterface,
-			Samples:   customerSample,
+			Example: manifest.Example{
+				Parameters: map[string]any{"since": "2026-01-01", "limit": 10},
+				Output: map[string]any{
+					"customer_id":       "cus_kVmwRwC7kZSWqR",
+					"email":             "fatima.kowalski89@example.com",
+					"first_name":        "Fatima",
+					"last_name":         "Kowalski",
+					"mrr_cents":         0,
+					"plans":             []any{"growth"},
+					"status":            "churned_voluntary",
+					"created_on":        "2025-12-09T11:39:51Z",
+					"activated_on":      "2025-12-11T18:21:46Z",
+					"churned_on":        "2025-12-23T11:50:04Z",
+					"updated_on":        "2026-01-01T00:57:27Z",
+					"total_spend_cents": 4900,
+				},
+			},
 		},
+		Bundle:      PassThroughOf[profitwell.CustomerRow, profitwell.Customer](),
 		MaxPageSize: customersMaxPage,
 		Start: func(_ context.Context, env Env, p watchCustomersParams) (json.RawMessage, error) {
 			from := env.Now()

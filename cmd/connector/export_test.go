@@ -252,9 +252,13 @@ func (m *makeRuntime) send(req map[string]any, vars map[string]any, inherit bool
 }
 
 // makeError is what Make reports for a non-2xx answer, from the base's (or
-// the request's own) error directive.
+// the request's own) error directive: its entry for the answer's status
+// when it has one (developers.make.com, handling-responses/error.md).
 func (m *makeRuntime) makeError(directive map[string]any, r makeResponse) (typ, message string) {
 	m.t.Helper()
+	if d, ok := directive[strconv.Itoa(r.status)].(map[string]any); ok {
+		directive = d
+	}
 	e := iml{vars: map[string]any{"body": r.body}}
 	return fmt.Sprint(e.eval(m.t, directive["type"])), fmt.Sprint(e.eval(m.t, directive["message"]))
 }
@@ -395,6 +399,66 @@ func TestExportedAppRunsAgainstTheConnector(t *testing.T) {
 		require.NotEmpty(t, opts)
 		assert.NotEmpty(t, opts[0].(map[string]any)["label"])
 		assert.NotEmpty(t, opts[0].(map[string]any)["value"])
+	})
+
+	t.Run("the customer picker searches and pages", func(t *testing.T) {
+		m.t = t
+		c := m.file("rpcs/search-customers/search-customers.communication.iml.json")
+		resp, pagination := c["response"].(map[string]any), c["pagination"].(map[string]any)
+		limit := int(resp["limit"].(float64))
+		// pick plays Make's RPC paging (developers.make.com, pagination.md
+		// and rpcs.md): module parameters reach the RPC; a pagination
+		// request replaces the body; it runs while the condition on the
+		// last response holds, and stops at a response with no records, at
+		// the limit, or after 50 pagination requests.
+		pick := func(query string) (values []any, calls int) {
+			params := map[string]any{}
+			if query != "" {
+				params["searchCustomersQuery"] = query
+			}
+			vars := map[string]any{"connection": conn, "parameters": params}
+			req := c
+			for calls < 51 {
+				r := m.send(req, vars, true)
+				calls++
+				require.Equal(t, http.StatusOK, r.status, "%v", r.body)
+				items := m.output(resp, r)
+				for _, it := range items {
+					values = append(values, it.(map[string]any)["value"])
+				}
+				if len(items) == 0 || len(values) >= limit {
+					break
+				}
+				if next := (iml{vars: map[string]any{"body": r.body}}).eval(t, pagination["condition"]); next == undefined || next == "" || next == nil {
+					break
+				}
+				vars["body"] = r.body
+				req = map[string]any{"url": c["url"], "method": c["method"], "body": pagination["body"]}
+			}
+			return values[:min(len(values), limit)], calls
+		}
+		newest, calls := pick("")
+		assert.Len(t, newest, limit, "an empty search lists the most recent customers, three pages")
+		assert.Equal(t, 3, calls, "Make's recommended 3 calls")
+		seen := map[any]bool{}
+		for _, v := range newest {
+			assert.False(t, seen[v], "no customer twice across pages: %v", v)
+			seen[v] = true
+		}
+
+		// The customer updated longest ago is far beyond the first pages,
+		// yet a search finds it, by part of its email or by the whole one.
+		lc := m.file("modules/list-customers/list-customers.communication.iml.json")
+		r := m.send(lc, map[string]any{"connection": conn, "parameters": map[string]any{"direction": "asc", "limit": 1}}, true)
+		require.Equal(t, http.StatusOK, r.status, "%v", r.body)
+		oldest := m.output(lc["response"].(map[string]any), r)[0].(map[string]any)
+		require.NotContains(t, newest, oldest["customer_id"])
+		email := oldest["email"].(string)
+		local, _, _ := strings.Cut(email, "@")
+		for _, q := range []string{strings.ToUpper(local), email} {
+			found, _ := pick(q)
+			assert.Contains(t, found, oldest["customer_id"], "search %q", q)
+		}
 	})
 
 	t.Run("the engine key comes from common data", func(t *testing.T) {

@@ -328,10 +328,39 @@ func bearer() map[string]any {
 }
 
 // errorDirective passes the connector's typed error through: Make applies
-// its own policy per type (rollback, incomplete execution, backoff).
+// its own policy per type (rollback, incomplete execution, backoff). Every
+// type the connector answers is one of the types Make's custom-app schema
+// accepts (enums.json, error-type) except ModuleTimeoutError, which the
+// connector answers with HTTP 504 and nothing else does: a 504 is raised as
+// ConnectionError. Make identifies ConnectionError by 503 and 504, and
+// retries incomplete executions of ConnectionError and of its own
+// ModuleTimeoutError on the same backoff schedule (help.make.com,
+// "Automatic retry of incomplete executions"), so the user sees the same
+// handling a Make timeout gets.
 func errorDirective() map[string]any {
-	return map[string]any{"type": "{{body.error.type}}", "message": "{{body.error.message}}"}
+	return map[string]any{
+		"type": "{{body.error.type}}", "message": "{{body.error.message}}",
+		TimeoutStatus: map[string]any{"type": TimeoutErrorType, "message": "{{body.error.message}}"},
+	}
 }
+
+// TimeoutStatus is the HTTP status of the connector's ModuleTimeoutError,
+// and TimeoutErrorType the Make error type the app raises for it.
+const (
+	TimeoutStatus    = "504"
+	TimeoutErrorType = "ConnectionError"
+)
+
+// MakeMaxRecords is the most records Make delivers from one module
+// execution ("Max Past Record 3200", developers.make.com, pagination.md):
+// the exported list modules accept at most this Limit, whatever the
+// connector's own cap for other engines.
+const MakeMaxRecords = 3200
+
+// rpcCallsPerPicker is how many calls an RPC with pages may make for one
+// picker: Make recommends 3 calls and 3 × the page size records
+// (developers.make.com, rpcs.md).
+const rpcCallsPerPicker = 3
 
 // sanitize keeps the engine key and the private token out of Make's logs.
 func (b *builder) sanitize() map[string]any {
@@ -379,6 +408,12 @@ func (b *builder) readme() string {
 	}
 	s.WriteString(strings.Join(names, ", "))
 	s.WriteString(" and verifies it through the connector.\n")
+	fmt.Fprintf(&s, "- Errors: the connector's error types pass through, except its ModuleTimeoutError (HTTP %s),\n", TimeoutStatus)
+	fmt.Fprintf(&s, "  which custom apps cannot raise: it is raised as %s, which Make identifies by 503 and 504 and\n", TimeoutErrorType)
+	s.WriteString("  retries on the same schedule as its own ModuleTimeoutError.\n")
+	fmt.Fprintf(&s, "- Limit: list modules accept at most %d, the records Make delivers from one execution.\n", MakeMaxRecords)
+	s.WriteString("- Pickers fed by a searching RPC have a search field above them; the RPC pages with the\n")
+	fmt.Fprintf(&s, "  connector's cursor, up to %d calls.\n", rpcCallsPerPicker)
 	if app.DocsURL != "" {
 		fmt.Fprintf(&s, "- Service API documentation: %s\n", app.DocsURL)
 	}
@@ -457,7 +492,7 @@ func (b *builder) modules() map[string]any {
 			"samples":       dir + ".samples.iml.json",
 		}
 		b.files[dir+".communication.iml.json"] = b.moduleCommunication(m)
-		b.files[dir+".static-params.iml.json"] = fields(m.Parameters)
+		b.files[dir+".static-params.iml.json"] = b.makeFields(m, m.Parameters)
 		b.files[dir+".interface.iml.json"] = fields(m.Interface)
 		samples := m.Samples
 		if samples == nil {
@@ -469,7 +504,7 @@ func (b *builder) modules() map[string]any {
 			b.files[dir+".epoch.iml.json"] = b.epoch(m)
 		} else {
 			codes["mappableParams"] = dir + ".mappable-params.iml.json"
-			b.files[dir+".mappable-params.iml.json"] = fields(m.Expect)
+			b.files[dir+".mappable-params.iml.json"] = b.makeFields(m, m.Expect)
 		}
 		meta := map[string]any{
 			"label":       m.Label,
@@ -484,6 +519,48 @@ func (b *builder) modules() map[string]any {
 		out[m.Name] = meta
 	}
 	return out
+}
+
+// makeFields is a module's parameters as Make shows them: a list module's
+// Limit capped at what Make delivers, and before a select whose options
+// come from a searching RPC, the search field Make passes to that RPC (the
+// module does not send it to the connector).
+func (b *builder) makeFields(m manifest.ModuleDoc, in []manifest.Field) []manifest.Field {
+	out := make([]manifest.Field, 0, len(in))
+	added := map[string]bool{}
+	for _, f := range in {
+		if f.Name == manifest.LimitName && (m.Type == manifest.KindSearch || m.Type == manifest.KindTrigger) &&
+			(f.Max == nil || *f.Max > MakeMaxRecords) {
+			f.Max = manifest.Ptr(MakeMaxRecords)
+		}
+		if r, ok := b.rpc(f.OptionsRPC); ok && r.Search && !added[r.Name] {
+			added[r.Name] = true
+			out = append(out, searchField(r))
+		}
+		out = append(out, f)
+	}
+	return fields(out)
+}
+
+func (b *builder) rpc(name string) (manifest.RPCSpec, bool) {
+	for _, r := range b.doc.RPCs {
+		if name != "" && r.Name == name {
+			return r, true
+		}
+	}
+	return manifest.RPCSpec{}, false
+}
+
+// SearchFieldName is the name of the search field shown before a select fed
+// by the searching RPC rpc; Make passes module parameters to linked RPCs.
+func SearchFieldName(rpc string) string { return rpc + "Query" }
+
+func searchField(r manifest.RPCSpec) manifest.Field {
+	things := strings.ToLower(r.Label)
+	return manifest.Field{
+		Name: SearchFieldName(r.Name), Label: "Search " + things, Type: manifest.TypeText,
+		Help: "Type part of a name, an email address or an ID to find it in the list below; leave empty to list the most recent " + things + ".",
+	}
 }
 
 // executeURL is a module's execute endpoint, relative to the base URL.
@@ -586,18 +663,7 @@ func (b *builder) rpcs() map[string]any {
 	for _, r := range b.doc.RPCs {
 		dir := "rpcs/" + kebab(r.Name) + "/" + kebab(r.Name)
 		b.files[dir+".params.iml.json"] = fields(r.Parameters)
-		b.files[dir+".communication.iml.json"] = map[string]any{
-			"url":    "/v1/rpc/" + r.Name,
-			"method": "POST",
-			"body": map[string]any{
-				"connection": b.connectionBody("connection"),
-				"parameters": parametersBody(r.Parameters, nil),
-			},
-			"response": map[string]any{
-				"iterate": "{{body.options}}",
-				"output":  map[string]any{"label": "{{item.label}}", "value": "{{item.value}}"},
-			},
-		}
+		b.files[dir+".communication.iml.json"] = b.rpcCommunication(r)
 		out[r.Name] = map[string]any{
 			"label":      r.Label,
 			"connection": b.connID,
@@ -608,6 +674,36 @@ func (b *builder) rpcs() map[string]any {
 		}
 	}
 	return out
+}
+
+// rpcCommunication calls the connector's RPC. A searching RPC sends the
+// module's search field as the query; an RPC with pages continues with the
+// cursor it answered (Make replaces the body of a pagination request, so it
+// is given whole) for at most rpcCallsPerPicker calls.
+func (b *builder) rpcCommunication(r manifest.RPCSpec) map[string]any {
+	body := func(cursor bool) map[string]any {
+		out := map[string]any{
+			"connection": b.connectionBody("connection"),
+			"parameters": parametersBody(r.Parameters, nil),
+		}
+		if r.Search {
+			out["query"] = "{{parameters." + SearchFieldName(r.Name) + "}}"
+		}
+		if cursor {
+			out["cursor"] = "{{body.nextCursor}}"
+		}
+		return out
+	}
+	response := map[string]any{
+		"iterate": "{{body.options}}",
+		"output":  map[string]any{"label": "{{item.label}}", "value": "{{item.value}}"},
+	}
+	req := map[string]any{"url": "/v1/rpc/" + r.Name, "method": "POST", "body": body(false), "response": response}
+	if r.PageSize > 0 {
+		response["limit"] = rpcCallsPerPicker * r.PageSize
+		req["pagination"] = map[string]any{"body": body(true), "condition": "{{body.nextCursor}}"}
+	}
+	return req
 }
 
 func (b *builder) origins() []any {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/profitwell-connector/connector/api"
 	"github.com/profitwell-connector/connector/manifest"
 	"github.com/profitwell-connector/connector/manifest/makeapp"
 	"github.com/profitwell-connector/connector/manifest/makeapp/makeschema"
@@ -195,7 +197,8 @@ func TestCommunicationFollowsTheConnectorContract(t *testing.T) {
 	base := readJSON(t, dir, makeapp.BaseFile)
 	assert.Equal(t, "https://pw.example.com", base["baseUrl"])
 	assert.Equal(t, map[string]any{"Authorization": "Bearer {{common.apiKey}}"}, base["headers"])
-	assert.Equal(t, map[string]any{"type": "{{body.error.type}}", "message": "{{body.error.message}}"},
+	assert.Equal(t, map[string]any{"type": "{{body.error.type}}", "message": "{{body.error.message}}",
+		"504": map[string]any{"type": "ConnectionError", "message": "{{body.error.message}}"}},
 		base["response"].(map[string]any)["error"])
 	assert.Contains(t, base["log"].(map[string]any)["sanitize"], "request.body.connection.privateToken")
 
@@ -358,4 +361,156 @@ func TestFileNamesFollowMakesLayout(t *testing.T) {
 		assert.True(t, paths[want], want)
 	}
 	assert.False(t, paths["modules/watch-customers/watch-customers.mappable-params.iml.json"], "triggers take no mappable parameters")
+}
+
+// connectorErrors are the (HTTP status, error type) pairs the connector
+// answers (api/errors.go, and the README's error table).
+var connectorErrors = []struct {
+	status int
+	typ    string
+}{
+	{400, api.TypeDataError}, {413, api.TypeDataError}, {415, api.TypeDataError}, {422, api.TypeDataError},
+	{401, api.TypeInvalidAccessTokenError}, {409, api.TypeDuplicateDataError}, {429, api.TypeRateLimitError},
+	{409, api.TypeConnectionError}, {503, api.TypeConnectionError}, {504, api.TypeModuleTimeoutError},
+	{401, api.TypeInvalidConfigurationError}, {404, api.TypeInvalidConfigurationError}, {405, api.TypeInvalidConfigurationError},
+	{500, api.TypeRuntimeError},
+}
+
+// raisedType is the type Make raises for an answer under an error
+// directive: the entry of the answer's status when there is one, else the
+// directive's own (developers.make.com, handling-responses/error.md).
+func raisedType(directive map[string]any, status int, typ string) string {
+	if d, ok := directive[strconv.Itoa(status)].(map[string]any); ok {
+		directive = d
+	}
+	return strings.ReplaceAll(directive["type"].(string), "{{body.error.type}}", typ)
+}
+
+// TestEveryRaisedErrorTypeIsOneMakeAccepts: under every error directive of
+// the app, every error the connector answers is raised as a type of the
+// enum in Make's app schema; the connector's ModuleTimeoutError, which is
+// not in it, is raised as ConnectionError.
+func TestEveryRaisedErrorTypeIsOneMakeAccepts(t *testing.T) {
+	t.Parallel()
+	allowed, err := makeschema.ErrorTypes()
+	require.NoError(t, err)
+	require.NotContains(t, allowed, api.TypeModuleTimeoutError, "the reason for the mapping")
+	doc := defaultDocument(t)
+	dir, files := exportTo(t, doc, makeapp.Options{})
+	var directives int
+	for _, f := range files {
+		if !strings.HasSuffix(f.Path, ".iml.json") {
+			continue
+		}
+		var v map[string]any
+		if json.Unmarshal(f.Data, &v) != nil {
+			continue // an array file (parameters)
+		}
+		resp, _ := v["response"].(map[string]any)
+		directive, ok := resp["error"].(map[string]any)
+		if !ok {
+			continue
+		}
+		directives++
+		for _, e := range connectorErrors {
+			assert.Contains(t, allowed, raisedType(directive, e.status, e.typ), "%s: %d %s", f.Path, e.status, e.typ)
+		}
+		assert.Equal(t, "ConnectionError", raisedType(directive, 504, api.TypeModuleTimeoutError), f.Path)
+		assert.Equal(t, "DataError", raisedType(directive, 400, api.TypeDataError), "%s: other types pass through", f.Path)
+	}
+	assert.Equal(t, 2, directives, "the base and the connection")
+	readme, err := os.ReadFile(filepath.Join(dir, makeapp.ReadmeFile))
+	require.NoError(t, err)
+	assert.Contains(t, string(readme), "ModuleTimeoutError")
+}
+
+// TestListLimitsCapAtWhatMakeDelivers: in the app, a list module's Limit
+// allows at most 3,200 (Make's record cap per execution) while the
+// connector's own manifest keeps its cap; a lower connector cap stays.
+func TestListLimitsCapAtWhatMakeDelivers(t *testing.T) {
+	t.Parallel()
+	for _, cap := range []int{manifest.DefaultLimitCap, 500} {
+		registry, err := modules.Default(modules.Options{LimitCap: cap})
+		require.NoError(t, err)
+		doc := modules.Document(registry)
+		dir, _ := exportTo(t, doc, makeapp.Options{})
+		want := float64(min(cap, makeapp.MakeMaxRecords))
+		lists := 0
+		for _, m := range doc.Modules {
+			if m.Type != manifest.KindSearch && m.Type != manifest.KindTrigger {
+				continue
+			}
+			lists++
+			file := ".mappable-params.iml.json"
+			if m.Type == manifest.KindTrigger {
+				file = ".static-params.iml.json"
+			}
+			var params []map[string]any
+			raw, err := os.ReadFile(filepath.Join(dir, "modules", kebabName(m.Name), kebabName(m.Name)+file))
+			require.NoError(t, err)
+			require.NoError(t, json.Unmarshal(raw, &params))
+			limit := params[len(params)-1]
+			require.Equal(t, manifest.LimitName, limit["name"], m.Name)
+			assert.Equal(t, want, limit["validate"].(map[string]any)["max"], "%s with connector cap %d", m.Name, cap)
+			for _, f := range append(append([]manifest.Field{}, m.Parameters...), m.Expect...) {
+				if f.Name == manifest.LimitName {
+					assert.Equal(t, float64(cap), *f.Max, "%s: the connector's own cap stays", m.Name)
+				}
+			}
+		}
+		assert.Equal(t, 6, lists)
+	}
+}
+
+// TestCustomerPickerSearchesAndPages: a module with a Customer picker shows
+// a search field right before it, which Make passes to the linked RPC
+// (developers.make.com, rpcs.md: "Parameters from the modules are passed
+// automatically to linked RPCs") and the module does not send to the
+// connector; the RPC sends it as the query and pages with the cursor, up to
+// Make's recommended 3 calls and 3 × page records.
+func TestCustomerPickerSearchesAndPages(t *testing.T) {
+	t.Parallel()
+	doc := defaultDocument(t)
+	dir, _ := exportTo(t, doc, makeapp.Options{})
+	search := makeapp.SearchFieldName("searchCustomers")
+	pickers := 0
+	for _, m := range doc.Modules {
+		var params []map[string]any
+		raw, err := os.ReadFile(filepath.Join(dir, "modules", kebabName(m.Name), kebabName(m.Name)+".mappable-params.iml.json"))
+		if err != nil {
+			continue // a trigger
+		}
+		require.NoError(t, json.Unmarshal(raw, &params))
+		for i, p := range params {
+			if p["options"] != "rpc://searchCustomers" {
+				if p["name"] == search {
+					require.Less(t, i+1, len(params), m.Name)
+					assert.Equal(t, "rpc://searchCustomers", params[i+1]["options"], "%s: a search field only before a picker", m.Name)
+				}
+				continue
+			}
+			pickers++
+			require.Positive(t, i, m.Name)
+			assert.Equal(t, search, params[i-1]["name"], "%s: the search field comes right before the picker", m.Name)
+			assert.Equal(t, "text", params[i-1]["type"])
+			assert.NotEmpty(t, params[i-1]["help"])
+		}
+		c := readJSON(t, dir, "modules/"+kebabName(m.Name)+"/"+kebabName(m.Name)+".communication.iml.json")
+		assert.NotContains(t, c["body"].(map[string]any)["parameters"], search, "%s: not sent to the connector", m.Name)
+	}
+	assert.Equal(t, 2, pickers, "getCustomer and excludeCustomer")
+
+	rpc := readJSON(t, dir, "rpcs/search-customers/search-customers.communication.iml.json")
+	assert.Equal(t, "{{parameters."+search+"}}", rpc["body"].(map[string]any)["query"])
+	assert.Equal(t, float64(3*25), rpc["response"].(map[string]any)["limit"])
+	p := rpc["pagination"].(map[string]any)
+	assert.Equal(t, "{{body.nextCursor}}", p["condition"])
+	pb := p["body"].(map[string]any)
+	assert.Equal(t, "{{body.nextCursor}}", pb["cursor"])
+	assert.Equal(t, "{{parameters."+search+"}}", pb["query"], "Make replaces the body: the query goes again")
+	assert.Equal(t, rpc["body"].(map[string]any)["connection"], pb["connection"])
+
+	plans := readJSON(t, dir, "rpcs/list-plans/list-plans.communication.iml.json")
+	assert.NotContains(t, plans, "pagination", "an RPC without pages")
+	assert.NotContains(t, plans["body"], "query")
 }

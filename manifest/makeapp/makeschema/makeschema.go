@@ -7,6 +7,7 @@ package makeschema
 import (
 	"bytes"
 	"embed"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"path"
@@ -98,4 +99,31 @@ func compileECMARegexp(src string) (jsonschema.Regexp, error) {
 		return negated{src: src, inner: inner}, nil
 	}
 	return regexp.Compile(src)
+}
+
+// ErrorTypes lists the error types a custom app may raise: the enum of
+// error-type in enums.json.
+func ErrorTypes() ([]string, error) {
+	data, err := files.ReadFile("imljson/enums.json")
+	if err != nil {
+		return nil, err
+	}
+	var doc struct {
+		Definitions struct {
+			ErrorType struct {
+				OneOf []struct {
+					Enum []string `json:"enum"`
+				} `json:"oneOf"`
+			} `json:"error-type"`
+		} `json:"definitions"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return nil, err
+	}
+	for _, alt := range doc.Definitions.ErrorType.OneOf {
+		if len(alt.Enum) > 0 {
+			return alt.Enum, nil
+		}
+	}
+	return nil, fmt.Errorf("enums.json: error-type has no enum")
 }
