@@ -100,8 +100,8 @@ func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request, body []by
 	run := func(w http.ResponseWriter) {
 		s.runExecution(w, r, spec.Name, start, token, timeout, &req)
 	}
-	if key := s.idempotencyKey(r, spec); key != "" {
-		s.executeOnce(w, r, spec.Name, token.Hash(), key, timeout, &req, run)
+	if key, fromHeader := s.idempotencyKey(r, spec); key != "" {
+		s.executeOnce(w, r, spec.Name, token.Hash(), key, fromHeader, timeout, &req, run)
 		return
 	}
 	run(w)

@@ -88,7 +88,7 @@ func NewServer(d Deps) (*Server, error) {
 		d.Now = time.Now
 	}
 	if d.Idempotency == nil {
-		d.Idempotency = idempotency.NewMemory(10_000, 64<<20, d.Now)
+		d.Idempotency = idempotency.NewMemory(idempotency.DefaultBudget, d.Now)
 	}
 	if d.IdempotencyRetention <= 0 {
 		d.IdempotencyRetention = 24 * time.Hour

@@ -220,7 +220,7 @@ func openShared(ctx context.Context, c *config, logger zerolog.Logger) (sharedSt
 			return st, fmt.Errorf("%s: %w", envName("redis-url"), err)
 		}
 		st.pacer = store.Pacer(c.UpstreamRate, c.UpstreamBurst)
-		st.idempotency = store.Idempotency()
+		st.idempotency = store.Idempotency(idempotency.DefaultBudget)
 		guard = store.ReplayGuard()
 		st.close = func() { _ = store.Close() }
 	}

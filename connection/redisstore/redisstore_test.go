@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/profitwell-connector/connector/api/idempotency"
 	"github.com/profitwell-connector/connector/api/idempotency/idempotencytest"
 	"github.com/profitwell-connector/connector/connection/profitwell"
 	"github.com/profitwell-connector/connector/connection/redisstore"
@@ -54,7 +55,7 @@ func openWith(t *testing.T, prefix string) *redisstore.Store {
 func TestIdempotencyStoreKeepsTheContract(t *testing.T) {
 	s := open(t)
 	var n atomic.Int64
-	idempotencytest.Run(t, s.Idempotency(), func() string { return "k" + strconv.FormatInt(n.Add(1), 10) })
+	idempotencytest.Run(t, s.Idempotency(idempotency.DefaultBudget), func() string { return "k" + strconv.FormatInt(n.Add(1), 10) })
 }
 
 func TestTwoConnectionsShareOneIdempotencyStore(t *testing.T) {
@@ -65,14 +66,40 @@ func TestTwoConnectionsShareOneIdempotencyStore(t *testing.T) {
 	defer b.Close()
 	ctx := context.Background()
 	key := "shared-" + strconv.FormatInt(time.Now().UnixNano(), 10)
-	ok, err := a.Idempotency().Lock(ctx, key, time.Minute)
+	owner, err := a.Idempotency(idempotency.DefaultBudget).Lock(ctx, key, time.Minute)
 	require.NoError(t, err)
-	require.True(t, ok)
+	require.NotEmpty(t, owner)
 	// b uses the default prefix, a its own: they must not see each other.
-	ok, err = b.Idempotency().Lock(ctx, key, time.Minute)
+	owner, err = b.Idempotency(idempotency.DefaultBudget).Lock(ctx, key, time.Minute)
 	require.NoError(t, err)
-	assert.True(t, ok, "prefixes separate deployments")
-	require.NoError(t, b.Idempotency().Unlock(ctx, key))
+	assert.NotEmpty(t, owner, "prefixes separate deployments")
+	require.NoError(t, b.Idempotency(idempotency.DefaultBudget).Unlock(ctx, key, owner))
+}
+
+// One tenant storing answers under fresh keys drops only its own oldest
+// records past its budget; another tenant's record stays.
+func TestOneTenantCannotEvictAnotherInRedis(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := open(t).Idempotency(idempotency.Budget{TenantRecords: 5, TenantBytes: 1000})
+	require.NoError(t, st.Put(ctx, "victim/retry-me", "", idempotency.Record{Status: 200, Body: []byte("v")}, time.Minute))
+	for i := range 50 {
+		require.NoError(t, st.Put(ctx, "attacker/"+strconv.Itoa(i), "", idempotency.Record{Status: 200, Body: []byte("a")}, time.Minute))
+	}
+	rec, err := st.Get(ctx, "victim/retry-me")
+	require.NoError(t, err)
+	require.NotNil(t, rec, "the victim's answer is still there")
+	kept := 0
+	for i := range 50 {
+		if rec, err := st.Get(ctx, "attacker/"+strconv.Itoa(i)); err == nil && rec != nil {
+			kept++
+		}
+	}
+	assert.Equal(t, 5, kept, "the attacker keeps its budget, its newest records")
+	rec, err = st.Get(ctx, "attacker/49")
+	require.NoError(t, err)
+	assert.NotNil(t, rec)
+	assert.ErrorIs(t, st.Put(ctx, "attacker/big", "", idempotency.Record{Status: 200, Body: make([]byte, 1001)}, time.Minute), idempotency.ErrFull)
 }
 
 func TestReplayGuard(t *testing.T) {
