@@ -84,6 +84,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if shared.redis != nil {
+		registerRedisMetrics(reg, shared.redis)
+	}
 	client, err := profitwell.New(profitwell.Config{
 		BaseURL: baseURL, Registerer: reg, Logger: logger,
 		Rate: c.UpstreamRate, Burst: c.UpstreamBurst, Pacer: shared.pacer,
@@ -201,6 +204,7 @@ func trimNewline(p []byte) []byte {
 // sharedState is what replicas share through Redis when it is configured,
 // and the signature verifier.
 type sharedState struct {
+	redis       *redisstore.Store
 	pacer       profitwell.Pacer
 	idempotency idempotency.Store
 	verifier    *api.Verifier
@@ -219,6 +223,7 @@ func openShared(ctx context.Context, c *config, logger zerolog.Logger) (sharedSt
 		if err != nil {
 			return st, fmt.Errorf("%s: %w", envName("redis-url"), err)
 		}
+		st.redis = store
 		st.pacer = store.Pacer(c.UpstreamRate, c.UpstreamBurst)
 		st.idempotency = store.Idempotency(idempotency.DefaultBudget)
 		guard = store.ReplayGuard()
@@ -232,4 +237,27 @@ func openShared(ctx context.Context, c *config, logger zerolog.Logger) (sharedSt
 		st.verifier = v
 	}
 	return st, nil
+}
+
+// registerRedisMetrics exports the shared store's health.
+func registerRedisMetrics(reg prometheus.Registerer, store *redisstore.Store) {
+	reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "connector_redis_up",
+			Help: "1 while Redis answers, 0 from the first failure of an outage until it answers again."},
+			func() float64 {
+				if store.Health().Up {
+					return 1
+				}
+				return 0
+			}),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "connector_redis_outages_total",
+			Help: "Redis outages (the breaker opening after a failure)."},
+			func() float64 { return float64(store.Health().Outages) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "connector_redis_failed_commands_total",
+			Help: "Redis commands that reached a failing Redis."},
+			func() float64 { return float64(store.Health().Failed) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "connector_redis_skipped_commands_total",
+			Help: "Redis commands answered at once without Redis during an outage (local pacing, local replay check, keyed writes refused)."},
+			func() float64 { return float64(store.Health().Skipped) }),
+	)
 }

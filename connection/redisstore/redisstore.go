@@ -24,6 +24,7 @@ type Store struct {
 	rdb    *redis.Client
 	prefix string
 	log    zerolog.Logger
+	outage *outage
 }
 
 // Open connects to the Redis at url (redis://[:password@]host:port/db, or
@@ -33,7 +34,12 @@ func Open(ctx context.Context, url, prefix string, log zerolog.Logger) (*Store, 
 	if err != nil {
 		return nil, fmt.Errorf("redis url: %w", err)
 	}
-	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = 2*time.Second, time.Second, time.Second
+	// Short timeouts and one retry: a dead Redis is found in well under a
+	// second, and then the breaker (outage) answers every later command at
+	// once until it probes again.
+	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = 500*time.Millisecond, 500*time.Millisecond, 500*time.Millisecond
+	opts.MaxRetries, opts.MinRetryBackoff, opts.MaxRetryBackoff = 1, 5*time.Millisecond, 20*time.Millisecond
+	opts.DialerRetries, opts.DialerRetryTimeout = 1, 10*time.Millisecond
 	rdb := redis.NewClient(opts)
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		_ = rdb.Close()
@@ -42,7 +48,9 @@ func Open(ctx context.Context, url, prefix string, log zerolog.Logger) (*Store, 
 	if prefix == "" {
 		prefix = "connector:"
 	}
-	return &Store{rdb: rdb, prefix: prefix, log: log}, nil
+	o := newOutage(log)
+	rdb.AddHook(o)
+	return &Store{rdb: rdb, prefix: prefix, log: log, outage: o}, nil
 }
 
 // Close closes the connection pool.
@@ -51,7 +59,7 @@ func (s *Store) Close() error { return s.rdb.Close() }
 // Pacer returns a profitwell.Pacer shared by every replica using this Redis:
 // burst requests at once, then rate per second, per token. When Redis cannot
 // be reached the replica paces with its own in-process limiter (same rate)
-// rather than stopping, and logs it.
+// rather than stopping; the outage is logged once, by the breaker.
 func (s *Store) Pacer(rate float64, burst int) profitwell.Pacer {
 	period := time.Duration(float64(burst) / rate * float64(time.Second))
 	return &pacer{
@@ -78,7 +86,6 @@ func (p *pacer) Wait(ctx context.Context, key string) (time.Duration, error) {
 			if ctx.Err() != nil {
 				return waited, ctx.Err()
 			}
-			p.store.log.Warn().Err(err).Msg("redis pacing unavailable; pacing in this replica only")
 			d, ferr := p.fallback.Wait(ctx, key)
 			return waited + d, ferr
 		}

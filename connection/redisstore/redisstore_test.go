@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -183,10 +182,3 @@ func TestOpenRefusesBadURLs(t *testing.T) {
 	_, err = redisstore.Open(ctx, "redis://127.0.0.1:1/0", "", zerolog.Nop())
 	assert.Error(t, err)
 }
-
-// quietRedis keeps go-redis's own dial-retry messages out of test output.
-type quietRedis struct{}
-
-func (quietRedis) Printf(context.Context, string, ...interface{}) {}
-
-func init() { redis.SetLogger(quietRedis{}) }
