@@ -138,7 +138,7 @@ func settings() []setting {
 			return nil
 		}},
 		{name: "drain-delay", def: "5s", usage: "after SIGTERM, how long /readyz answers 503 before the server stops accepting", set: durationSetter(func(c *config) *time.Duration { return &c.DrainDelay })},
-		{name: "shutdown-timeout", def: "30s", usage: "after the drain delay, how long in-flight requests may take to finish", set: durationSetter(func(c *config) *time.Duration { return &c.ShutdownTimeout })},
+		{name: "shutdown-timeout", def: "45s", usage: "after the drain delay, how long in-flight requests may take to finish (at least --max-execution-timeout, so every execution can end on its own)", set: durationSetter(func(c *config) *time.Duration { return &c.ShutdownTimeout })},
 		{name: "upstream-rate", serve: true, def: "5", usage: "ProfitWell requests per second per token", set: func(c *config, v string) error {
 			f, err := strconv.ParseFloat(v, 64)
 			if err != nil || f <= 0 || f > 10000 {

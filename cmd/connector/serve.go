@@ -144,6 +144,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		logger.Info().Str("addr", addr).Str("profitwell_url", baseURL).Int("api_keys", len(c.APIKeys)).Msg("serving")
 	}
 
+	if c.ShutdownTimeout < c.MaxExecutionTimeout {
+		logger.Warn().Dur("shutdown_timeout", c.ShutdownTimeout).Dur("max_execution_timeout", c.MaxExecutionTimeout).
+			Msg("--shutdown-timeout is below --max-execution-timeout: on shutdown, long executions are canceled")
+	}
+
 	select {
 	case err := <-served:
 		return fmt.Errorf("serve: %w", err)
@@ -152,9 +157,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	return shutdown(c, logger, srv, ready, served, cancelBase)
 }
 
+// cancelGrace is how long executions canceled at the end of the shutdown
+// timeout have to write their answer (the canceled error) and their access
+// line before the remaining connections are closed.
+const cancelGrace = 2 * time.Second
+
 // shutdown turns readiness off, waits the drain delay so load balancers stop
 // sending, then lets in-flight requests finish within the shutdown timeout;
-// past it, running executions are canceled and connections closed.
+// past it, running executions are canceled, answer their canceled error
+// within cancelGrace, and the connections left are closed.
 func shutdown(c *config, logger zerolog.Logger, srv *http.Server, ready *atomic.Bool, served chan error, cancelBase context.CancelFunc) error {
 	ready.Store(false)
 	logger.Info().Dur("drain_delay", c.DrainDelay).Msg("shutting down: readiness off, draining")
@@ -164,7 +175,11 @@ func shutdown(c *config, logger zerolog.Logger, srv *http.Server, ready *atomic.
 	if err := srv.Shutdown(ctx); err != nil {
 		logger.Warn().Err(err).Msg("in-flight requests did not finish in time; canceling them")
 		cancelBase()
-		_ = srv.Close()
+		graceCtx, cancelGraceCtx := context.WithTimeout(context.Background(), cancelGrace)
+		defer cancelGraceCtx()
+		if err := srv.Shutdown(graceCtx); err != nil {
+			_ = srv.Close()
+		}
 	}
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
