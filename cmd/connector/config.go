@@ -224,11 +224,21 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 		}
 		s := s
 		usage := fmt.Sprintf("%s (env %s)", s.usage, envName(s.name))
+		// A bad value is reported by name only: the flag package would
+		// quote the value (an API key list, a Redis password) in its
+		// message, so the error is kept here and the flag package told
+		// the value was fine.
+		set := func(v string) error {
+			if err := s.set(c, v); err != nil {
+				errs = append(errs, fmt.Errorf("--%s: %w", s.name, err))
+			}
+			return nil
+		}
 		if s.def == "true" || s.def == "false" {
 			// "--sandbox" stands alone like a boolean flag.
-			fs.BoolFunc(s.name, usage, func(v string) error { return s.set(c, v) })
+			fs.BoolFunc(s.name, usage, set)
 		} else {
-			fs.Func(s.name, usage, func(v string) error { return s.set(c, v) })
+			fs.Func(s.name, usage, set)
 		}
 	}
 	if err := fs.Parse(args); err != nil {

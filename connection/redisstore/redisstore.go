@@ -32,7 +32,9 @@ type Store struct {
 func Open(ctx context.Context, url, prefix string, log zerolog.Logger) (*Store, error) {
 	opts, err := redis.ParseURL(url)
 	if err != nil {
-		return nil, fmt.Errorf("redis url: %w", err)
+		// go-redis quotes parts of the URL in its errors; the URL may hold
+		// a password, so none of it is repeated.
+		return nil, errors.New("redis url: must be redis://[:password@]host:port/db or rediss://…, with a numeric db")
 	}
 	// Short timeouts and one retry: a dead Redis is found in well under a
 	// second, and then the breaker (outage) answers every later command at
