@@ -112,6 +112,12 @@ func (s *Server) runExecution(w http.ResponseWriter, r *http.Request, module str
 	token profitwell.Token, timeout time.Duration, req *executeRequest) {
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
+	release, err := s.deps.Rows.acquire(ctx, req.Parameters)
+	if err != nil {
+		s.finishExecution(w, r, module, start, s.deadlineError(ctx, err))
+		return
+	}
+	defer release()
 	session := s.deps.Client.Session(token)
 	out, err := s.deps.Registry.Execute(ctx, s.env(session), modules.Request{
 		Module:     module,

@@ -37,6 +37,7 @@ type config struct {
 	LimitCap            int
 	DrainDelay          time.Duration
 	ShutdownTimeout     time.Duration
+	MaxConnections      int
 	UpstreamRate        float64
 	UpstreamBurst       int
 	DebugAddr           string
@@ -139,6 +140,14 @@ func settings() []setting {
 		}},
 		{name: "drain-delay", def: "5s", usage: "after SIGTERM, how long /readyz answers 503 before the server stops accepting", set: durationSetter(func(c *config) *time.Duration { return &c.DrainDelay })},
 		{name: "shutdown-timeout", def: "45s", usage: "after the drain delay, how long in-flight requests may take to finish (at least --max-execution-timeout, so every execution can end on its own)", set: durationSetter(func(c *config) *time.Duration { return &c.ShutdownTimeout })},
+		{name: "max-connections", serve: true, def: "2048", usage: "most client connections held at once (idle keep-alive ones included); more wait to be accepted", set: func(c *config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 1000000 {
+				return errors.New("must be a whole number from 1 to 1000000")
+			}
+			c.MaxConnections = n
+			return nil
+		}},
 		{name: "upstream-rate", serve: true, def: "5", usage: "ProfitWell requests per second per token", set: func(c *config, v string) error {
 			f, err := strconv.ParseFloat(v, 64)
 			if err != nil || f <= 0 || f > 10000 {

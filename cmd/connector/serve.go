@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/rs/zerolog"
+	"golang.org/x/net/netutil"
 
 	"github.com/profitwell-connector/connector/api"
 	"github.com/profitwell-connector/connector/api/idempotency"
@@ -114,6 +115,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", c.Addr, err)
 	}
+	// Each held connection costs its goroutine and buffers (about 20 KiB
+	// idle): the cap bounds that memory whatever clients do.
+	ln = netutil.LimitListener(ln, c.MaxConnections)
 	// baseCtx is canceled when the shutdown timeout passes, which aborts
 	// upstream calls still running.
 	baseCtx, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
@@ -123,7 +127,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      c.MaxExecutionTimeout + 5*time.Second,
-		IdleTimeout:       120 * time.Second,
+		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    64 << 10,
 		BaseContext:       func(net.Listener) context.Context { return baseCtx },
 		ErrorLog:          log.New(logWriter{logger}, "", 0),
@@ -156,6 +160,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	return shutdown(c, logger, srv, ready, served, cancelBase)
 }
+
+// idleTimeout closes a keep-alive connection idle this long: above the 60 s
+// upstream keep-alive timeout of ingress-nginx (so the proxy, not the
+// connector, closes a pooled connection first), short enough that idle
+// connections do not hold --max-connections slots for long.
+const idleTimeout = 75 * time.Second
 
 // cancelGrace is how long executions canceled at the end of the shutdown
 // timeout have to write their answer (the canceled error) and their access
