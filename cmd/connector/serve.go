@@ -140,12 +140,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	switch {
 	case c.Sandbox:
 		logger.Warn().Str("addr", addr).Str("sandbox_token", c.SandboxToken).
-			Msg("serving against the embedded ProfitWell sandbox; engine authentication is off")
-		logger.Info().Msgf("try: curl -s -X POST http://%s/v1/modules/listPlans/execute -H 'Content-Type: application/json' -d '{\"connection\":{\"privateToken\":\"%s\"},\"parameters\":{\"limit\":3}}'", localURL(addr), c.SandboxToken)
-	case len(c.APIKeys) == 0:
+			Msg("serving against the embedded ProfitWell sandbox; " + engineAuth(c))
+		try := logger.Info()
+		if len(c.APIKeys) > 0 {
+			try.Str("note", "export CONNECTOR_KEY=<one of the engine keys> first")
+		}
+		try.Msg("try: " + tryCurl(c, localURL(addr)))
+	case len(c.APIKeys) == 0 && len(c.SigningSecrets) == 0:
 		logger.Warn().Str("addr", addr).Msg("serving WITHOUT engine authentication (--insecure-no-auth)")
 	default:
-		logger.Info().Str("addr", addr).Str("profitwell_url", baseURL).Int("api_keys", len(c.APIKeys)).Msg("serving")
+		logger.Info().Str("addr", addr).Str("profitwell_url", baseURL).Int("api_keys", len(c.APIKeys)).
+			Int("signing_secrets", len(c.SigningSecrets)).Msg("serving; " + engineAuth(c))
 	}
 
 	if c.ShutdownTimeout < c.MaxExecutionTimeout {
@@ -285,4 +290,35 @@ func registerRedisMetrics(reg prometheus.Registerer, store *redisstore.Store) {
 			Help: "Redis commands answered at once without Redis during an outage (local pacing, local replay check, keyed writes refused)."},
 			func() float64 { return float64(store.Health().Skipped) }),
 	)
+}
+
+// engineAuth says how engine requests are authenticated, for the banner.
+func engineAuth(c *config) string {
+	switch {
+	case len(c.APIKeys) > 0 && len(c.SigningSecrets) > 0:
+		return "engine authentication is on: API key and signature required"
+	case len(c.APIKeys) > 0:
+		return "engine authentication is on: API key required"
+	case len(c.SigningSecrets) > 0:
+		return "engine authentication is on: signature required"
+	}
+	return "engine authentication is off"
+}
+
+// keyPlaceholder stands for the engine key in the printed curl line; the
+// key itself is never printed.
+const keyPlaceholder = "$CONNECTOR_KEY"
+
+// tryCurl is a first request that works as printed in a POSIX shell (with
+// CONNECTOR_KEY exported, set to one of the engine keys, when keys are on).
+func tryCurl(c *config, addr string) string {
+	line := "curl -s -X POST http://" + addr + "/v1/modules/listPlans/execute -H 'Content-Type: application/json'"
+	if len(c.APIKeys) > 0 {
+		line += ` -H "Authorization: Bearer ` + keyPlaceholder + `"`
+	}
+	line += ` -d '{"connection":{"privateToken":"` + c.SandboxToken + `"},"parameters":{"limit":3}}'`
+	if len(c.SigningSecrets) > 0 {
+		line += " (requests must also be signed: see the README, Signed requests)"
+	}
+	return line
 }
