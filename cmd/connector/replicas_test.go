@@ -49,20 +49,27 @@ func TestReplicasShareRedis(t *testing.T) {
 	post := func(addr, module, params, key string) int { return postAs(token, addr, module, params, key) }
 
 	// The same key on both replicas at once: one upstream create.
-	var wg sync.WaitGroup
-	statuses := make([]int, 4)
-	for i := range statuses {
-		addr := a
-		if i%2 == 1 {
-			addr = b
+	// across sends n requests at once, alternating between the replicas.
+	across := func(n int, send func(addr string) int) []int {
+		var wg sync.WaitGroup
+		statuses := make([]int, n)
+		for i := range statuses {
+			addr := a
+			if i%2 == 1 {
+				addr = b
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				statuses[i] = send(addr)
+			}()
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			statuses[i] = post(addr, "createPlan", `{"planId":"replicated","name":"Replicated"}`, key)
-		}()
+		wg.Wait()
+		return statuses
 	}
-	wg.Wait()
+	statuses := across(4, func(addr string) int {
+		return post(addr, "createPlan", `{"planId":"replicated","name":"Replicated"}`, key)
+	})
 	assert.Equal(t, []int{200, 200, 200, 200}, statuses)
 	creates := 0
 	for _, r := range emu.Emulator.Requests() {
@@ -86,19 +93,9 @@ func TestReplicasShareRedis(t *testing.T) {
 	// duplicate answered with the stored outcome.
 	emu.Emulator.ClearFaults()
 	emu.Emulator.InjectFault(profitwelltest.Fault{Kind: profitwelltest.FaultTruncated, Method: http.MethodPost, Times: 1})
-	cut := make([]int, 20)
-	for i := range cut {
-		addr := a
-		if i%2 == 1 {
-			addr = b
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			cut[i] = postAs(cutToken, addr, "createPlan", `{"planId":"replicated-cut","name":"Cut"}`, "cut-"+key)
-		}()
-	}
-	wg.Wait()
+	cut := across(20, func(addr string) int {
+		return postAs(cutToken, addr, "createPlan", `{"planId":"replicated-cut","name":"Cut"}`, "cut-"+key)
+	})
 	for _, s := range cut {
 		assert.Equal(t, http.StatusServiceUnavailable, s)
 	}

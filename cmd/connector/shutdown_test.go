@@ -20,6 +20,26 @@ import (
 	"github.com/profitwell-connector/connector/connection/profitwell/profitwelltest"
 )
 
+// startProcess starts the connector as its own process (the test binary
+// acting as it) on a free loopback port without engine keys; exited
+// receives its exit.
+func startProcess(t *testing.T, args ...string) (addr string, cmd *exec.Cmd, logs *logSink, exited chan error) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr = ln.Addr().String()
+	require.NoError(t, ln.Close())
+	logs = &logSink{}
+	cmd = exec.Command(os.Args[0], append([]string{"--addr", addr, "--insecure-no-auth"}, args...)...)
+	cmd.Env = append(os.Environ(), asBinaryEnv+"=1")
+	cmd.Stdout, cmd.Stderr = logs, logs
+	require.NoError(t, cmd.Start())
+	exited = make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	return addr, cmd, logs, exited
+}
+
 // TestSIGTERMDrainsAndExits signals the real process while executions are
 // running: readiness turns 503 at once, the running executions complete, new
 // connections are refused once the drain delay is over, and it exits 0.
@@ -27,20 +47,7 @@ func TestSIGTERMDrainsAndExits(t *testing.T) {
 	emu := profitwelltest.NewTestServer(t, profitwelltest.Options{Seed: 5})
 	emu.Emulator.InjectFault(profitwelltest.Fault{Kind: profitwelltest.FaultLatency, PathPrefix: "/v2/plans/",
 		Latency: 1500 * time.Millisecond, Times: -1})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-
-	logs := &logSink{}
-	cmd := exec.Command(os.Args[0], "--addr", addr, "--insecure-no-auth", "--profitwell-url", emu.URL,
-		"--drain-delay", "700ms", "--shutdown-timeout", "10s")
-	cmd.Env = append(os.Environ(), asBinaryEnv+"=1")
-	cmd.Stdout, cmd.Stderr = logs, logs
-	require.NoError(t, cmd.Start())
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	addr, cmd, logs, exited := startProcess(t, "--profitwell-url", emu.URL, "--drain-delay", "700ms", "--shutdown-timeout", "10s")
 
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	get := func(path string) (int, error) {
@@ -83,7 +90,7 @@ func TestSIGTERMDrainsAndExits(t *testing.T) {
 	wg.Wait()
 	assert.Equal(t, []int{200, 200, 200, 200}, statuses, "in-flight executions complete")
 
-	_, err = get("/healthz")
+	_, err := get("/healthz")
 	var opErr *net.OpError
 	require.True(t, errors.As(err, &opErr), "after the drain new connections are refused, got %v", err)
 
@@ -105,20 +112,7 @@ func TestShutdownPastTheTimeoutAnswersEveryone(t *testing.T) {
 	emu := profitwelltest.NewTestServer(t, profitwelltest.Options{Seed: 5})
 	emu.Emulator.InjectFault(profitwelltest.Fault{Kind: profitwelltest.FaultLatency, PathPrefix: "/v2/plans/",
 		Latency: 20 * time.Second, Times: -1})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-
-	logs := &logSink{}
-	cmd := exec.Command(os.Args[0], "--addr", addr, "--insecure-no-auth", "--profitwell-url", emu.URL,
-		"--drain-delay", "0s", "--shutdown-timeout", "300ms", "--execution-timeout", "30s")
-	cmd.Env = append(os.Environ(), asBinaryEnv+"=1")
-	cmd.Stdout, cmd.Stderr = logs, logs
-	require.NoError(t, cmd.Start())
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	addr, cmd, logs, exited := startProcess(t, "--profitwell-url", emu.URL, "--drain-delay", "0s", "--shutdown-timeout", "300ms", "--execution-timeout", "30s")
 
 	client := &http.Client{Timeout: 15 * time.Second}
 	defer client.CloseIdleConnections()
