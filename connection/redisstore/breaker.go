@@ -78,8 +78,19 @@ func redisFailed(err error) bool {
 	return !errors.As(err, &reply)
 }
 
-func (o *outage) run(f func() error) error {
-	_, err := o.cb.Execute(func() (struct{}, error) { return struct{}{}, f() })
+// insideCommand marks the context of a command the breaker let through:
+// go-redis runs a new connection's handshake (HELLO, CLIENT SETINFO)
+// through the same hooks, within the command that needed the connection,
+// and that handshake is part of the command, not a second request (in the
+// half-open state it would be refused, and no probe could ever succeed).
+type insideCommand struct{}
+
+func (o *outage) run(ctx context.Context, f func(context.Context) error) error {
+	if ctx.Value(insideCommand{}) != nil {
+		return f(ctx)
+	}
+	inner := context.WithValue(ctx, insideCommand{}, true)
+	_, err := o.cb.Execute(func() (struct{}, error) { return struct{}{}, f(inner) })
 	if errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests) {
 		o.skipped.Add(1)
 		return ErrUnavailable
@@ -96,7 +107,7 @@ func (o *outage) DialHook(next redis.DialHook) redis.DialHook { return next }
 // ProcessHook implements redis.Hook.
 func (o *outage) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
-		err := o.run(func() error { return next(ctx, cmd) })
+		err := o.run(ctx, func(ctx context.Context) error { return next(ctx, cmd) })
 		if errors.Is(err, ErrUnavailable) {
 			cmd.SetErr(err)
 		}
@@ -107,7 +118,7 @@ func (o *outage) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 // ProcessPipelineHook implements redis.Hook.
 func (o *outage) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
-		err := o.run(func() error { return next(ctx, cmds) })
+		err := o.run(ctx, func(ctx context.Context) error { return next(ctx, cmds) })
 		if errors.Is(err, ErrUnavailable) {
 			for _, c := range cmds {
 				c.SetErr(err)

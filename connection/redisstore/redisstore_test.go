@@ -4,11 +4,14 @@ import (
 	"context"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -181,4 +184,73 @@ func TestOpenRefusesBadURLs(t *testing.T) {
 	defer cancel()
 	_, err = redisstore.Open(ctx, "redis://127.0.0.1:1/0", "", zerolog.Nop())
 	assert.Error(t, err)
+}
+
+// A Redis that stops answering (SIGSTOP: the connection stays open, reads
+// time out; what a hung or partitioned server looks like to a client) is
+// waited on once: the first command fails after the read timeout, and every
+// command after it answers at once with ErrUnavailable until the breaker's
+// probe finds Redis back.
+func TestBreakerStopsWaitingOnAHungRedis(t *testing.T) {
+	url, _ := redistest.Private(t)
+	s, err := redisstore.Open(context.Background(), url, "hung:", zerolog.Nop())
+	require.NoError(t, err)
+	defer s.Close()
+	store := s.Idempotency(idempotency.DefaultBudget)
+	ctx := context.Background()
+	_, err = store.Get(ctx, "t/k")
+	require.NoError(t, err)
+	assert.True(t, s.Health().Up)
+
+	pid := redisPID(t, url)
+	require.NoError(t, syscall.Kill(pid, syscall.SIGSTOP))
+	stopped := true
+	defer func() {
+		if stopped {
+			_ = syscall.Kill(pid, syscall.SIGCONT)
+		}
+	}()
+	start := time.Now()
+	_, err = store.Get(ctx, "t/k")
+	firstWait := time.Since(start)
+	require.Error(t, err, "the first command finds Redis hung")
+	start = time.Now()
+	for range 50 {
+		_, err = store.Get(ctx, "t/k")
+		assert.ErrorIs(t, err, redisstore.ErrUnavailable)
+	}
+	t.Logf("hung Redis: the first command failed after %v; the next 50 took %v in all", firstWait.Round(time.Millisecond), time.Since(start))
+	h := s.Health()
+	assert.False(t, h.Up)
+	assert.Equal(t, uint64(1), h.Outages)
+	assert.Equal(t, uint64(1), h.Failed, "one command waited on the hung Redis")
+	assert.Equal(t, uint64(50), h.Skipped, "the others answered without it")
+
+	require.NoError(t, syscall.Kill(pid, syscall.SIGCONT))
+	stopped = false
+	require.Eventually(t, func() bool {
+		_, err := store.Get(ctx, "t/k")
+		return err == nil
+	}, 10*time.Second, 100*time.Millisecond, "the probe finds Redis back")
+	assert.True(t, s.Health().Up)
+}
+
+// redisPID asks the Redis at url for its process id.
+func redisPID(t *testing.T, url string) int {
+	t.Helper()
+	opts, err := redis.ParseURL(url)
+	require.NoError(t, err)
+	c := redis.NewClient(opts)
+	defer c.Close()
+	info, err := c.Info(context.Background(), "server").Result()
+	require.NoError(t, err)
+	for _, line := range strings.Split(info, "\r\n") {
+		if v, ok := strings.CutPrefix(line, "process_id:"); ok {
+			pid, err := strconv.Atoi(v)
+			require.NoError(t, err)
+			return pid
+		}
+	}
+	t.Fatal("no process_id in INFO")
+	return 0
 }
