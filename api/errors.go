@@ -61,6 +61,10 @@ var (
 	errBadContentType  = errors.New("unsupported content type")
 )
 
+// codeOutcomeUnknown: a write failed in a way that leaves unknown whether
+// ProfitWell applied it.
+const codeOutcomeUnknown = "OUTCOME_UNKNOWN"
+
 // classify is the one place where a Go error becomes a contract error.
 func classify(err error) *Problem {
 	var verr *manifest.ValidationError
@@ -149,14 +153,14 @@ func classifyUpstream(e *profitwell.Error) *Problem {
 		p.status, p.Type, p.Code, p.Retryable = http.StatusGatewayTimeout, TypeModuleTimeoutError, "DEADLINE_EXCEEDED", true
 		p.Message = "ProfitWell did not answer before the execution's deadline."
 		if e.OutcomeUnknown {
-			p.Code, p.Retryable = "OUTCOME_UNKNOWN", false
+			p.Code, p.Retryable = codeOutcomeUnknown, false
 			p.Message = "ProfitWell did not answer before the deadline; the change may or may not have been made. Check before retrying."
 		}
 	default: // KindUnavailable
 		p.status, p.Type, p.Code, p.Retryable = http.StatusServiceUnavailable, TypeConnectionError, "UPSTREAM_UNAVAILABLE", true
 		p.Message = "ProfitWell could not be reached or failed" + detail
 		if e.OutcomeUnknown {
-			p.Code, p.Retryable = "OUTCOME_UNKNOWN", false
+			p.Code, p.Retryable = codeOutcomeUnknown, false
 			p.Message = "ProfitWell failed while handling a change; it may or may not have been made. Check before retrying."
 		}
 		if e.RetryAfter > 0 {

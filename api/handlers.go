@@ -100,8 +100,8 @@ func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request, body []by
 	run := func(w http.ResponseWriter) {
 		s.runExecution(w, r, spec.Name, start, token, timeout, &req)
 	}
-	if key := s.idempotencyKey(r, spec); key != "" {
-		s.executeOnce(w, r, spec.Name, token.Hash(), key, timeout, &req, run)
+	if key, fromHeader := s.idempotencyKey(r, spec); key != "" {
+		s.executeOnce(w, r, spec.Name, token.Hash(), key, fromHeader, timeout, &req, run)
 		return
 	}
 	run(w)
@@ -112,6 +112,12 @@ func (s *Server) runExecution(w http.ResponseWriter, r *http.Request, module str
 	token profitwell.Token, timeout time.Duration, req *executeRequest) {
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
+	release, err := s.deps.Rows.acquire(ctx, req.Parameters)
+	if err != nil {
+		s.finishExecution(w, r, module, start, s.deadlineError(ctx, err))
+		return
+	}
+	defer release()
 	session := s.deps.Client.Session(token)
 	out, err := s.deps.Registry.Execute(ctx, s.env(session), modules.Request{
 		Module:     module,

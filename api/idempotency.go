@@ -29,27 +29,34 @@ var (
 
 // idempotencyKey returns the key under which a write module's answer is
 // kept: the Idempotency-Key header, or the signed webhook-id (which an engine
-// keeps when it retries a message). Read-only modules need none. A malformed
-// key is ignored here and refused by validation in executeOnce.
-func (s *Server) idempotencyKey(r *http.Request, spec manifest.ModuleSpec) string {
+// keeps when it retries a message). Read-only modules need none. header
+// reports that the key came from the Idempotency-Key header, whose format
+// executeOnce checks; a webhook-id was verified with its signature and is
+// taken as it is (it is hashed before it is stored).
+func (s *Server) idempotencyKey(r *http.Request, spec manifest.ModuleSpec) (key string, header bool) {
 	if spec.Annotations.ReadOnly || s.deps.Idempotency == nil {
-		return ""
+		return "", false
 	}
 	if k := r.Header.Get(IdempotencyHeader); k != "" {
-		return k
+		return k, true
 	}
 	if s.deps.Verifier != nil {
-		return r.Header.Get(headerWebhookID)
+		return r.Header.Get(headerWebhookID), false
 	}
-	return ""
+	return "", false
 }
 
 // executeOnce runs a write at most once per key and token: a repeat of the
 // same request gets the stored answer, another request under the same key
 // is refused, and concurrent repeats wait for the first.
-func (s *Server) executeOnce(w http.ResponseWriter, r *http.Request, module, tokenHash, key string,
+//
+// An answer whose outcome upstream is unknown is stored like a final one and
+// replayed, so a write that may have been applied never runs twice. Keys are
+// stored as "token hash/key hash", so the store budgets each connection's
+// records on their own.
+func (s *Server) executeOnce(w http.ResponseWriter, r *http.Request, module, tokenHash, key string, fromHeader bool,
 	timeout time.Duration, req *executeRequest, run func(http.ResponseWriter)) {
-	if len(key) > 255 || !validIdempotencyKey(key) {
+	if fromHeader && (len(key) > 255 || !validIdempotencyKey(key)) {
 		s.writeError(w, r, manifest.Invalid(IdempotencyHeader, "must be 1 to 255 printable ASCII characters"))
 		return
 	}
@@ -60,14 +67,19 @@ func (s *Server) executeOnce(w http.ResponseWriter, r *http.Request, module, tok
 	}
 	fp := sha256.Sum256(append([]byte(module+"\x00"), params...))
 	scoped := sha256.Sum256([]byte(tokenHash + "\x00" + key))
+	tenant := sha256.Sum256([]byte(tokenHash))
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
-	rec, outcome, err := idempotency.Do(ctx, s.deps.Idempotency, hex.EncodeToString(scoped[:]), hex.EncodeToString(fp[:]),
+	requestID := RequestID(r.Context())
+	rec, outcome, err := idempotency.Do(ctx, s.deps.Idempotency,
+		hex.EncodeToString(tenant[:16])+"/"+hex.EncodeToString(scoped[:]), hex.EncodeToString(fp[:]),
 		idempotency.Options{Retention: s.deps.IdempotencyRetention, LockTTL: timeout + 10*time.Second, Poll: 10 * time.Millisecond},
 		func() idempotency.Record {
 			cw := &captureWriter{header: http.Header{}}
 			run(cw)
-			return cw.record()
+			rec := cw.record()
+			rec.RequestID = requestID
+			return rec
 		})
 	switch {
 	case errors.Is(err, idempotency.ErrMismatch):
@@ -90,6 +102,7 @@ func (s *Server) executeOnce(w http.ResponseWriter, r *http.Request, module, tok
 	if outcome == idempotency.Replayed {
 		result = "replayed"
 		w.Header().Set(replayedHeader, "true")
+		rec.Body = withRequestID(rec.Body, rec.RequestID, requestID)
 	}
 	s.metrics.idempotency.WithLabelValues(result).Inc()
 	for k, v := range rec.Header {
@@ -97,6 +110,16 @@ func (s *Server) executeOnce(w http.ResponseWriter, r *http.Request, module, tok
 	}
 	w.WriteHeader(rec.Status)
 	_, _ = w.Write(rec.Body)
+}
+
+// withRequestID puts the replaying request's id in place of the first
+// request's in a stored error envelope. Request ids are
+// [A-Za-z0-9._:-], so they appear in JSON unescaped.
+func withRequestID(body []byte, first, current string) []byte {
+	if first == "" || first == current {
+		return body
+	}
+	return bytes.Replace(body, []byte(`"requestId":"`+first+`"`), []byte(`"requestId":"`+current+`"`), 1)
 }
 
 func validIdempotencyKey(k string) bool {
@@ -113,9 +136,10 @@ func validIdempotencyKey(k string) bool {
 
 // captureWriter keeps an answer so it can be stored and then sent.
 type captureWriter struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
+	header         http.Header
+	status         int
+	body           bytes.Buffer
+	outcomeUnknown bool // set by writeError
 }
 
 func (c *captureWriter) Header() http.Header { return c.header }
@@ -137,7 +161,7 @@ func (c *captureWriter) Write(b []byte) (int, error) {
 var storedHeaders = []string{"Content-Type", "Retry-After"}
 
 func (c *captureWriter) record() idempotency.Record {
-	rec := idempotency.Record{Status: c.status, Body: c.body.Bytes(), Header: map[string]string{}}
+	rec := idempotency.Record{Status: c.status, Body: c.body.Bytes(), Header: map[string]string{}, OutcomeUnknown: c.outcomeUnknown}
 	for _, h := range storedHeaders {
 		if v := c.header.Get(h); v != "" {
 			rec.Header[h] = v

@@ -87,15 +87,51 @@ func TestConcurrentDuplicatesMakeOneUpstreamCall(t *testing.T) {
 func TestTransientFailuresAreNotStored(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, harnessOptions{})
-	h.Emu.InjectFault(profitwelltest.Fault{Kind: profitwelltest.FaultServerError, Method: http.MethodPost, Times: 1})
+	// A 429 is ProfitWell refusing before it processes anything, so the
+	// write provably did not happen and a retry may run it.
+	h.Emu.InjectFault(profitwelltest.Fault{Kind: profitwelltest.FaultRateLimit, RetryAfter: 600, Method: http.MethodPost, Times: 1})
 	body := map[string]any{"connection": map[string]any{"privateToken": testToken},
 		"parameters": map[string]any{"planId": "flaky", "name": "Flaky"}}
 	failed := h.do(http.MethodPost, "/v1/modules/createPlan/execute", body, IdempotencyHeader, "retry-me")
-	require.Equal(t, http.StatusServiceUnavailable, failed.Status, string(failed.Body))
-	assert.Equal(t, "OUTCOME_UNKNOWN", failed.errorOf(t)["code"], "a write that failed upstream is not known to have failed")
+	require.Equal(t, http.StatusTooManyRequests, failed.Status, string(failed.Body))
 	ok := h.do(http.MethodPost, "/v1/modules/createPlan/execute", body, IdempotencyHeader, "retry-me")
 	assert.Equal(t, http.StatusOK, ok.Status, "the retry runs again")
 	assert.Empty(t, ok.Header.Get(replayedHeader))
+}
+
+// ProfitWell applied the create and the answer was cut (the emulator's
+// truncated fault serves the request, then sends half the body). Nothing
+// may run it again under its key: 20 concurrent duplicates and a later
+// retry all get the first answer, each with its own request id, and the
+// key never stores the DuplicateDataError a second create would get.
+func TestOutcomeUnknownWritesAreReplayedNotRunAgain(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{})
+	h.Emu.InjectFault(profitwelltest.Fault{Kind: profitwelltest.FaultTruncated, Method: http.MethodPost, Times: 1})
+	body := map[string]any{"connection": map[string]any{"privateToken": testToken},
+		"parameters": map[string]any{"planId": "cut-answer", "name": "Cut"}}
+	var wg sync.WaitGroup
+	replies := make([]reply, 20)
+	for i := range replies {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			replies[i] = h.do(http.MethodPost, "/v1/modules/createPlan/execute", body, IdempotencyHeader, "cut-key",
+				"X-Request-Id", "dup-"+strconv.Itoa(i))
+		}()
+	}
+	wg.Wait()
+	for i, r := range replies {
+		require.Equal(t, http.StatusServiceUnavailable, r.Status, string(r.Body))
+		assert.Equal(t, "OUTCOME_UNKNOWN", r.errorOf(t)["code"])
+		assert.Equal(t, "dup-"+strconv.Itoa(i), r.errorOf(t)["requestId"], "each answer carries its own request id")
+	}
+	retry := h.do(http.MethodPost, "/v1/modules/createPlan/execute", body, IdempotencyHeader, "cut-key", "X-Request-Id", "the-retry")
+	assert.Equal(t, http.StatusServiceUnavailable, retry.Status)
+	assert.Equal(t, "OUTCOME_UNKNOWN", retry.errorOf(t)["code"], "never DuplicateDataError for the key that created it")
+	assert.Equal(t, "the-retry", retry.errorOf(t)["requestId"])
+	assert.Equal(t, "true", retry.Header.Get(replayedHeader))
+	assert.Equal(t, 1, upstreamCalls(h, http.MethodPost, "/v2/plans/"), "one upstream write for 21 requests")
 }
 
 func TestIdempotencyKeysAreScopedPerToken(t *testing.T) {
@@ -122,23 +158,30 @@ func TestReadsIgnoreIdempotencyKeys(t *testing.T) {
 	assert.Equal(t, 2, upstreamCalls(h, http.MethodGet, "/v2/plans/"))
 }
 
+// An engine retrying a signed message keeps its webhook-id and signs a new
+// timestamp: the retry gets the first answer. A webhook-id is whatever the
+// engine chose (Standard Webhooks does not restrict it); one with a space is
+// used as the key too, never refused as a bad Idempotency-Key the engine did
+// not send.
 func TestSignedWebhookIDIsTheIdempotencyKey(t *testing.T) {
 	t.Parallel()
 	secret := "whsec_" + "aWRlbXBvdGVuY3ktc2lnbmluZy1zZWNyZXQ="
 	v, err := NewVerifier([]string{secret}, nil, nil)
 	require.NoError(t, err)
 	h := newHarness(t, harnessOptions{verifier: v})
-	body := `{"connection":{"privateToken":"` + testToken + `"},"parameters":{"planId":"signed-plan","name":"Signed"}}`
-	send := func(ts time.Time) reply {
-		sig, err := Sign(secret, "msg_retry", ts, []byte(body))
-		require.NoError(t, err)
-		return h.do(http.MethodPost, "/v1/modules/createPlan/execute", body, headerWebhookID, "msg_retry",
-			headerWebhookTimestamp, strconv.FormatInt(ts.Unix(), 10), headerWebhookSignature, sig)
+	for i, id := range []string{"msg_retry", "msg with space"} {
+		body := `{"connection":{"privateToken":"` + testToken + `"},"parameters":{"planId":"signed-plan-` + strconv.Itoa(i) + `","name":"Signed"}}`
+		send := func(ts time.Time) reply {
+			sig, err := Sign(secret, id, ts, []byte(body))
+			require.NoError(t, err)
+			return h.do(http.MethodPost, "/v1/modules/createPlan/execute", body, headerWebhookID, id,
+				headerWebhookTimestamp, strconv.FormatInt(ts.Unix(), 10), headerWebhookSignature, sig)
+		}
+		first := send(time.Now().Add(-time.Minute))
+		require.Equal(t, http.StatusOK, first.Status, "%s: %s", id, first.Body)
+		retry := send(time.Now())
+		assert.Equal(t, http.StatusOK, retry.Status, "%s: %s", id, retry.Body)
+		assert.Equal(t, "true", retry.Header.Get(replayedHeader), id)
+		assert.Equal(t, i+1, upstreamCalls(h, http.MethodPost, "/v2/plans/"), id)
 	}
-	first := send(time.Now().Add(-time.Minute))
-	require.Equal(t, http.StatusOK, first.Status, string(first.Body))
-	retry := send(time.Now())
-	assert.Equal(t, http.StatusOK, retry.Status, string(retry.Body))
-	assert.Equal(t, "true", retry.Header.Get(replayedHeader))
-	assert.Equal(t, 1, upstreamCalls(h, http.MethodPost, "/v2/plans/"))
 }

@@ -53,6 +53,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) *
 	if p.RetryAfterMs > 0 {
 		w.Header().Set("Retry-After", retryAfterHeader(p.RetryAfterMs))
 	}
+	if cw, ok := w.(*captureWriter); ok && p.Code == codeOutcomeUnknown {
+		cw.outcomeUnknown = true
+	}
 	writeJSON(w, p.status, errorBody{Error: p})
 	return p
 }

@@ -49,6 +49,8 @@ type Deps struct {
 	MaxTimeout time.Duration
 	// MaxBodyBytes caps request bodies; 0 means 1 MiB.
 	MaxBodyBytes int64
+	// Rows bounds the list rows in flight; nil means DefaultListRows.
+	Rows *RowBudget
 	// Ready reports readiness; nil means always ready.
 	Ready *atomic.Bool
 	// Now is the clock; nil means time.Now.
@@ -88,10 +90,13 @@ func NewServer(d Deps) (*Server, error) {
 		d.Now = time.Now
 	}
 	if d.Idempotency == nil {
-		d.Idempotency = idempotency.NewMemory(10_000, 64<<20, d.Now)
+		d.Idempotency = idempotency.NewMemory(idempotency.DefaultBudget, d.Now)
 	}
 	if d.IdempotencyRetention <= 0 {
 		d.IdempotencyRetention = 24 * time.Hour
+	}
+	if d.Rows == nil {
+		d.Rows = NewRowBudget(DefaultListRows)
 	}
 	if d.Registerer == nil {
 		reg := prometheus.NewRegistry()

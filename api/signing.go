@@ -61,12 +61,20 @@ type ReplayGuard interface {
 
 // NewVerifier parses secrets of the form "whsec_<base64>" (the prefix is
 // optional). A nil guard keeps ids in memory; a nil now means time.Now.
+//
+// A shared guard that cannot answer (Redis down) is backed by one in memory:
+// the signature was verified, so refusing it would make the connector's
+// outage the caller's fault. Replays are then caught per replica; a replayed
+// write still cannot run twice, since its webhook-id is its idempotency key
+// and keyed writes are refused (retryable) while the shared store is down.
 func NewVerifier(secrets []string, guard ReplayGuard, now func() time.Time) (*Verifier, error) {
 	if now == nil {
 		now = time.Now
 	}
 	if guard == nil {
 		guard = newReplayCache(500_000, now)
+	} else {
+		guard = fallbackGuard{shared: guard, local: newReplayCache(500_000, now)}
 	}
 	v := &Verifier{now: now, replay: guard}
 	for i, s := range secrets {
@@ -156,6 +164,22 @@ func (v *Verifier) Verify(h http.Header, body []byte) error {
 		return errSignatureReplay
 	}
 	return nil
+}
+
+// fallbackGuard asks the shared guard, and the local one when the shared
+// one fails. Every id the local one sees is one the shared one could not
+// record.
+type fallbackGuard struct {
+	shared ReplayGuard
+	local  *replayCache
+}
+
+func (g fallbackGuard) First(id string, until time.Time) (bool, error) {
+	first, err := g.shared.First(id, until)
+	if err != nil {
+		return g.local.First(id, until)
+	}
+	return first, nil
 }
 
 // replayCache remembers webhook-ids until their timestamps leave the window.

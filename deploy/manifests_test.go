@@ -213,17 +213,31 @@ func checkCommon(t *testing.T, r *rendered) (appsv1.Deployment, corev1.Container
 	assert.Equal(t, false, *pod.AutomountServiceAccountToken)
 	assert.Empty(t, pod.Volumes, "nothing is written to disk")
 
-	// Resources, and GOMEMLIMIT from the memory limit.
+	// Resources, and the Go runtime's soft limit below the memory limit:
+	// the container's limit in bytes reaches the connector, which sets
+	// GOMEMLIMIT to 3/4 of it (cmd/connector/gc.go); a GOMEMLIMIT in the
+	// environment would override that with a value the limit cannot check.
 	assert.False(t, c.Resources.Requests.Cpu().IsZero())
 	assert.False(t, c.Resources.Requests.Memory().IsZero())
 	assert.False(t, c.Resources.Limits.Memory().IsZero())
 	env := envOf(c)
-	gomem := env["GOMEMLIMIT"]
-	require.NotNil(t, gomem.ValueFrom, "GOMEMLIMIT comes from the downward API")
-	require.NotNil(t, gomem.ValueFrom.ResourceFieldRef)
-	assert.Equal(t, "limits.memory", gomem.ValueFrom.ResourceFieldRef.Resource)
-	assert.Equal(t, c.Name, gomem.ValueFrom.ResourceFieldRef.ContainerName)
-	assert.Equal(t, int64(1), gomem.ValueFrom.ResourceFieldRef.Divisor.Value(), "bytes: GOMEMLIMIT reads a bare number as bytes")
+	memLimit := env["CONNECTOR_MEMORY_LIMIT"]
+	require.NotNil(t, memLimit.ValueFrom, "the memory limit comes from the downward API")
+	require.NotNil(t, memLimit.ValueFrom.ResourceFieldRef)
+	assert.Equal(t, "limits.memory", memLimit.ValueFrom.ResourceFieldRef.Resource)
+	assert.Equal(t, c.Name, memLimit.ValueFrom.ResourceFieldRef.ContainerName)
+	assert.Equal(t, int64(1), memLimit.ValueFrom.ResourceFieldRef.Divisor.Value(), "in bytes")
+	_, gomemlimit := env["GOMEMLIMIT"]
+	assert.False(t, gomemlimit, "GOMEMLIMIT is derived below the limit, not set to it")
+
+	// Signing with several replicas needs a shared replay guard: a
+	// deployment that may run more than one pod and verifies signatures
+	// must give the pods a Redis.
+	_, signing := env["CONNECTOR_SIGNING_SECRETS"]
+	if signing && (d.Spec.Replicas == nil || *d.Spec.Replicas > 1 || len(r.HPAs) > 0) {
+		_, redis := env["CONNECTOR_REDIS_URL"]
+		assert.True(t, redis, "signing secrets with several replicas and no CONNECTOR_REDIS_URL: replays and idempotency would hold per pod")
+	}
 
 	// Shutdown: the grace period covers the drain and the longest execution.
 	drain := duration(t, env, "CONNECTOR_DRAIN_DELAY")
@@ -263,7 +277,9 @@ func TestBaseRendersAndDecodesStrictly(t *testing.T) {
 
 	// Engine keys and signing secrets come from the Secret.
 	env := envOf(c)
-	for name, key := range map[string]string{"CONNECTOR_API_KEYS": "api-keys", "CONNECTOR_SIGNING_SECRETS": "signing-secrets"} {
+	_, signing := env["CONNECTOR_SIGNING_SECRETS"]
+	assert.False(t, signing, "the base runs several replicas without a Redis, so it does not invite signing")
+	for name, key := range map[string]string{"CONNECTOR_API_KEYS": "api-keys"} {
 		e := env[name]
 		require.NotNil(t, e.ValueFrom, name)
 		require.NotNil(t, e.ValueFrom.SecretKeyRef, name)

@@ -8,6 +8,7 @@ package idempotency
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -19,27 +20,53 @@ type Record struct {
 	Status int               `json:"s"`
 	Header map[string]string `json:"h,omitempty"`
 	Body   []byte            `json:"b"`
+	// OutcomeUnknown marks a failed answer to a write that may have been
+	// applied upstream: it is final (replayed, never run again) although
+	// its status is a 5xx.
+	OutcomeUnknown bool `json:"u,omitempty"`
+	// RequestID is the request id the answer was first sent with; a replay
+	// puts its own in its place.
+	RequestID string `json:"r,omitempty"`
 }
 
-// Storable reports whether an answer is final and may be replayed: successes
-// and refusals of the request itself. Transient failures (429, 5xx, timeouts)
-// are not stored, so a retry runs again.
+// Storable reports whether an answer is final and may be replayed: successes,
+// refusals of the request itself, and writes whose outcome is unknown (running
+// them again could apply them twice). Transient failures that provably did
+// not change anything (429, 408, other 5xx) are not stored, so a retry runs
+// again.
 func (r Record) Storable() bool {
-	return r.Status >= 200 && r.Status < 500 && r.Status != 408 && r.Status != 429
+	return r.OutcomeUnknown || r.Status >= 200 && r.Status < 500 && r.Status != 408 && r.Status != 429
 }
 
-// Store keeps records and in-flight locks by key.
+// Store keeps records and in-flight locks by key. A key is "tenant/id": a
+// store budgets each tenant's records separately, so one tenant's records
+// never push out another's (a key without "/" is its own tenant).
 type Store interface {
 	// Get returns the record stored under key, or nil.
 	Get(ctx context.Context, key string) (*Record, error)
-	// Lock claims key for one execution for at most ttl; it reports false
-	// when another execution holds it.
-	Lock(ctx context.Context, key string, ttl time.Duration) (bool, error)
-	// Put stores rec under key for retention and releases the lock.
-	Put(ctx context.Context, key string, rec Record, retention time.Duration) error
-	// Unlock releases the lock without storing anything.
-	Unlock(ctx context.Context, key string) error
+	// Lock claims key for one execution for at most ttl. It returns the
+	// lock's owner token, or "" when another execution holds it.
+	Lock(ctx context.Context, key string, ttl time.Duration) (string, error)
+	// Put stores rec under key for retention and releases the lock if
+	// owner still holds it (a lock that expired and was taken by another
+	// execution stays with that execution).
+	Put(ctx context.Context, key, owner string, rec Record, retention time.Duration) error
+	// Unlock releases the lock without storing anything, if owner holds it.
+	Unlock(ctx context.Context, key, owner string) error
 }
+
+// Tenant returns the tenant part of a store key.
+func Tenant(key string) string {
+	if i := strings.IndexByte(key, '/'); i >= 0 {
+		return key[:i]
+	}
+	return key
+}
+
+// ErrFull reports that a record was not stored because the store's total
+// budget is taken by records that have not expired; the answer is still
+// sent, and a repeat runs again.
+var ErrFull = errors.New("idempotency store full")
 
 // Errors of Do.
 var (
@@ -93,15 +120,15 @@ func Do(ctx context.Context, s Store, key, fingerprint string, o Options, run fu
 			}
 			return *rec, Replayed, nil
 		}
-		locked, err := s.Lock(ctx, key, o.LockTTL)
+		owner, err := s.Lock(ctx, key, o.LockTTL)
 		if err != nil {
 			return Record{}, Executed, err
 		}
-		if locked {
+		if owner != "" {
 			// The first holder may have finished between our Get and Lock:
 			// its record and the release of its lock are stored together.
 			if rec, err := s.Get(ctx, key); err != nil || rec != nil {
-				_ = s.Unlock(context.WithoutCancel(ctx), key)
+				_ = s.Unlock(context.WithoutCancel(ctx), key, owner)
 				if err != nil {
 					return Record{}, Executed, err
 				}
@@ -115,9 +142,9 @@ func Do(ctx context.Context, s Store, key, fingerprint string, o Options, run fu
 			// The answer is sent even if storing it fails; the failure
 			// is returned for the caller to log.
 			if out.Storable() {
-				err = s.Put(context.WithoutCancel(ctx), key, out, o.Retention)
+				err = s.Put(context.WithoutCancel(ctx), key, owner, out, o.Retention)
 			} else {
-				err = s.Unlock(context.WithoutCancel(ctx), key)
+				err = s.Unlock(context.WithoutCancel(ctx), key, owner)
 			}
 			return out, Executed, err
 		}

@@ -1,52 +1,83 @@
 package idempotency
 
 import (
-	"container/list"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
 	"sync"
 	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
 )
 
-// Memory is an in-memory Store bounded in entries and bytes; the least
-// recently stored records go first. It serves one replica.
+// Budget bounds an in-memory store. Each tenant has its own record and byte
+// budget, and its records are dropped least recently stored first when it
+// goes past them; the total bounds the whole store. A record that does not
+// fit the total is not stored (ErrFull) rather than dropping another
+// tenant's record, so no tenant can push out another's answers.
+type Budget struct {
+	// TenantRecords and TenantBytes bound one tenant's records and their
+	// bodies.
+	TenantRecords int
+	TenantBytes   int
+	// TotalBytes bounds the bodies of every tenant together.
+	TotalBytes int
+}
+
+// DefaultBudget is the in-memory store's budget unless configured: 1,000
+// answers and 4 MiB per tenant, 64 MiB in all.
+var DefaultBudget = Budget{TenantRecords: 1000, TenantBytes: 4 << 20, TotalBytes: 64 << 20}
+
+// Memory is an in-memory Store bounded per tenant and in total. It serves
+// one replica.
 type Memory struct {
-	mu       sync.Mutex
-	now      func() time.Time
-	maxItems int
-	maxBytes int
-	bytes    int
-	order    *list.List // front = newest; values are *memEntry
-	records  map[string]*list.Element
-	locks    map[string]time.Time // key -> lock expiry
+	mu      sync.Mutex
+	now     func() time.Time
+	budget  Budget
+	bytes   int
+	tenants map[string]*tenantRecords
+	locks   map[string]memLock
+}
+
+type memLock struct {
+	owner   string
+	expires time.Time
 }
 
 type memEntry struct {
-	key     string
 	rec     Record
 	expires time.Time
 }
 
-// NewMemory returns a store holding at most maxItems records and maxBytes of
-// bodies; a nil now means time.Now.
-func NewMemory(maxItems, maxBytes int, now func() time.Time) *Memory {
+// tenantRecords are one tenant's records, least recently stored first out.
+type tenantRecords struct {
+	records *lru.Cache[string, memEntry]
+	bytes   int
+}
+
+// NewMemory returns a store within budget; a nil now means time.Now.
+func NewMemory(budget Budget, now func() time.Time) *Memory {
 	if now == nil {
 		now = time.Now
 	}
-	return &Memory{now: now, maxItems: maxItems, maxBytes: maxBytes, order: list.New(),
-		records: map[string]*list.Element{}, locks: map[string]time.Time{}}
+	return &Memory{now: now, budget: budget, tenants: map[string]*tenantRecords{}, locks: map[string]memLock{}}
 }
 
 // Get implements Store.
 func (m *Memory) Get(_ context.Context, key string) (*Record, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	el, ok := m.records[key]
+	t := m.tenants[Tenant(key)]
+	if t == nil {
+		return nil, nil
+	}
+	e, ok := t.records.Peek(key)
 	if !ok {
 		return nil, nil
 	}
-	e := el.Value.(*memEntry)
 	if !m.now().Before(e.expires) {
-		m.remove(el)
+		m.remove(Tenant(key), t, key)
 		return nil, nil
 	}
 	rec := e.rec
@@ -54,55 +85,104 @@ func (m *Memory) Get(_ context.Context, key string) (*Record, error) {
 }
 
 // Lock implements Store.
-func (m *Memory) Lock(_ context.Context, key string, ttl time.Duration) (bool, error) {
+func (m *Memory) Lock(_ context.Context, key string, ttl time.Duration) (string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now()
-	if exp, ok := m.locks[key]; ok && now.Before(exp) {
-		return false, nil
+	if l, ok := m.locks[key]; ok && now.Before(l.expires) {
+		return "", nil
 	}
-	m.locks[key] = now.Add(ttl)
-	return true, nil
+	owner := NewOwner()
+	m.locks[key] = memLock{owner: owner, expires: now.Add(ttl)}
+	return owner, nil
 }
 
-// Put implements Store. A record larger than the whole byte budget is not
-// kept (the lock is still released).
-func (m *Memory) Put(_ context.Context, key string, rec Record, retention time.Duration) error {
+// Put implements Store.
+func (m *Memory) Put(_ context.Context, key, owner string, rec Record, retention time.Duration) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	delete(m.locks, key)
-	if el, ok := m.records[key]; ok {
-		m.remove(el)
+	m.unlock(key, owner)
+	name := Tenant(key)
+	t := m.tenants[name]
+	if t != nil {
+		m.remove(name, t, key)
 	}
-	if len(rec.Body) > m.maxBytes {
-		return nil
+	size := len(rec.Body)
+	if size > m.budget.TenantBytes {
+		return fmt.Errorf("%w: an answer of %d bytes is larger than a tenant's budget", ErrFull, size)
 	}
-	m.records[key] = m.order.PushFront(&memEntry{key: key, rec: rec, expires: m.now().Add(retention)})
-	m.bytes += len(rec.Body)
-	for m.order.Len() > m.maxItems || m.bytes > m.maxBytes {
-		m.remove(m.order.Back())
+	if m.bytes+size > m.budget.TotalBytes {
+		m.dropExpired()
+		if m.bytes+size > m.budget.TotalBytes {
+			return ErrFull
+		}
+	}
+	if t = m.tenants[name]; t == nil {
+		t = &tenantRecords{}
+		t.records, _ = lru.NewWithEvict(max(m.budget.TenantRecords, 1), func(_ string, e memEntry) {
+			t.bytes -= len(e.rec.Body)
+			m.bytes -= len(e.rec.Body)
+		})
+		m.tenants[name] = t
+	}
+	t.records.Add(key, memEntry{rec: rec, expires: m.now().Add(retention)})
+	t.bytes += size
+	m.bytes += size
+	for t.bytes > m.budget.TenantBytes {
+		t.records.RemoveOldest()
 	}
 	return nil
 }
 
 // Unlock implements Store.
-func (m *Memory) Unlock(_ context.Context, key string) error {
+func (m *Memory) Unlock(_ context.Context, key, owner string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	delete(m.locks, key)
+	m.unlock(key, owner)
 	return nil
 }
 
-func (m *Memory) remove(el *list.Element) {
-	e := el.Value.(*memEntry)
-	m.order.Remove(el)
-	delete(m.records, e.key)
-	m.bytes -= len(e.rec.Body)
+func (m *Memory) unlock(key, owner string) {
+	if l, ok := m.locks[key]; ok && l.owner == owner {
+		delete(m.locks, key)
+	}
+}
+
+// remove drops key's record from tenant t (the eviction callback keeps the
+// byte counts), and t itself once empty.
+func (m *Memory) remove(name string, t *tenantRecords, key string) {
+	t.records.Remove(key)
+	if t.records.Len() == 0 {
+		delete(m.tenants, name)
+	}
+}
+
+// dropExpired removes every expired record.
+func (m *Memory) dropExpired() {
+	now := m.now()
+	for name, t := range m.tenants {
+		for _, k := range t.records.Keys() {
+			if e, ok := t.records.Peek(k); ok && !now.Before(e.expires) {
+				m.remove(name, t, k)
+			}
+		}
+	}
 }
 
 // Len reports how many records are stored.
 func (m *Memory) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.order.Len()
+	n := 0
+	for _, t := range m.tenants {
+		n += t.records.Len()
+	}
+	return n
+}
+
+// NewOwner returns a random lock owner token.
+func NewOwner() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }

@@ -37,6 +37,7 @@ type config struct {
 	LimitCap            int
 	DrainDelay          time.Duration
 	ShutdownTimeout     time.Duration
+	MaxConnections      int
 	UpstreamRate        float64
 	UpstreamBurst       int
 	DebugAddr           string
@@ -138,7 +139,15 @@ func settings() []setting {
 			return nil
 		}},
 		{name: "drain-delay", def: "5s", usage: "after SIGTERM, how long /readyz answers 503 before the server stops accepting", set: durationSetter(func(c *config) *time.Duration { return &c.DrainDelay })},
-		{name: "shutdown-timeout", def: "30s", usage: "after the drain delay, how long in-flight requests may take to finish", set: durationSetter(func(c *config) *time.Duration { return &c.ShutdownTimeout })},
+		{name: "shutdown-timeout", def: "45s", usage: "after the drain delay, how long in-flight requests may take to finish (at least --max-execution-timeout, so every execution can end on its own)", set: durationSetter(func(c *config) *time.Duration { return &c.ShutdownTimeout })},
+		{name: "max-connections", serve: true, def: "2048", usage: "most client connections held at once (idle keep-alive ones included); more wait to be accepted", set: func(c *config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 1000000 {
+				return errors.New("must be a whole number from 1 to 1000000")
+			}
+			c.MaxConnections = n
+			return nil
+		}},
 		{name: "upstream-rate", serve: true, def: "5", usage: "ProfitWell requests per second per token", set: func(c *config, v string) error {
 			f, err := strconv.ParseFloat(v, 64)
 			if err != nil || f <= 0 || f > 10000 {
@@ -224,11 +233,21 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 		}
 		s := s
 		usage := fmt.Sprintf("%s (env %s)", s.usage, envName(s.name))
+		// A bad value is reported by name only: the flag package would
+		// quote the value (an API key list, a Redis password) in its
+		// message, so the error is kept here and the flag package told
+		// the value was fine.
+		set := func(v string) error {
+			if err := s.set(c, v); err != nil {
+				errs = append(errs, fmt.Errorf("--%s: %w", s.name, err))
+			}
+			return nil
+		}
 		if s.def == "true" || s.def == "false" {
 			// "--sandbox" stands alone like a boolean flag.
-			fs.BoolFunc(s.name, usage, func(v string) error { return s.set(c, v) })
+			fs.BoolFunc(s.name, usage, set)
 		} else {
-			fs.Func(s.name, usage, func(v string) error { return s.set(c, v) })
+			fs.Func(s.name, usage, set)
 		}
 	}
 	if err := fs.Parse(args); err != nil {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -72,6 +73,13 @@ func (s *logSink) find(key string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// snapshot returns the decoded lines so far.
+func (s *logSink) snapshot() []map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]map[string]any(nil), s.lines...)
 }
 
 func (s *logSink) String() string {
@@ -237,4 +245,45 @@ func TestVersionAndHelp(t *testing.T) {
 	out.Reset()
 	require.NoError(t, run(context.Background(), []string{"help"}, env(nil), &out, io.Discard))
 	assert.Contains(t, out.String(), "connector sandbox")
+}
+
+// With engine keys in sandbox mode the banner says authentication is on,
+// and the printed curl line, run as printed by a POSIX shell with
+// CONNECTOR_KEY exported, answers 200; the key itself is never printed.
+func TestSandboxBannerWithKeys(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Fatalf("curl is needed to run the printed line: %v", err)
+	}
+	const key = "banner-engine-key-0123456789"
+	_, logs, stop := startServe(t, []string{"--sandbox", "--addr", "127.0.0.1:0", "--drain-delay", "0s", "--api-keys", key}, nil)
+	defer func() { require.NoError(t, stop()) }()
+	var line string
+	require.Eventually(t, func() bool {
+		for _, l := range logs.snapshot() {
+			if m, _ := l["message"].(string); strings.HasPrefix(m, "try: ") {
+				line = strings.TrimPrefix(m, "try: ")
+				return true
+			}
+		}
+		return false
+	}, 5*time.Second, 10*time.Millisecond)
+	text := logs.String()
+	assert.Contains(t, text, "engine authentication is on")
+	assert.NotContains(t, text, "engine authentication is off")
+	assert.NotContains(t, text, key, "the key is never printed")
+	assert.Contains(t, line, "$CONNECTOR_KEY")
+
+	run := func(keyEnv string) map[string]any {
+		cmd := exec.Command("sh", "-c", line)
+		cmd.Env = append(os.Environ(), "CONNECTOR_KEY="+keyEnv)
+		out, err := cmd.Output()
+		require.NoError(t, err, line)
+		var body map[string]any
+		require.NoError(t, json.Unmarshal(out, &body), string(out))
+		return body
+	}
+	ok := run(key)
+	assert.Len(t, ok["bundles"], 3, "the printed line works as printed: %v", ok)
+	refused := run("wrong-engine-key-0123456789")
+	assert.Equal(t, "ENGINE_UNAUTHORIZED", refused["error"].(map[string]any)["code"], "the key in CONNECTOR_KEY is what authenticates")
 }

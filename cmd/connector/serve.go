@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/rs/zerolog"
+	"golang.org/x/net/netutil"
 
 	"github.com/profitwell-connector/connector/api"
 	"github.com/profitwell-connector/connector/api/idempotency"
@@ -84,6 +85,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if shared.redis != nil {
+		registerRedisMetrics(reg, shared.redis)
+	}
 	client, err := profitwell.New(profitwell.Config{
 		BaseURL: baseURL, Registerer: reg, Logger: logger,
 		Rate: c.UpstreamRate, Burst: c.UpstreamBurst, Pacer: shared.pacer,
@@ -111,6 +115,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", c.Addr, err)
 	}
+	// Each held connection costs its goroutine and buffers (about 20 KiB
+	// idle): the cap bounds that memory whatever clients do.
+	ln = netutil.LimitListener(ln, c.MaxConnections)
 	// baseCtx is canceled when the shutdown timeout passes, which aborts
 	// upstream calls still running.
 	baseCtx, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
@@ -120,7 +127,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      c.MaxExecutionTimeout + 5*time.Second,
-		IdleTimeout:       120 * time.Second,
+		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    64 << 10,
 		BaseContext:       func(net.Listener) context.Context { return baseCtx },
 		ErrorLog:          log.New(logWriter{logger}, "", 0),
@@ -133,12 +140,22 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	switch {
 	case c.Sandbox:
 		logger.Warn().Str("addr", addr).Str("sandbox_token", c.SandboxToken).
-			Msg("serving against the embedded ProfitWell sandbox; engine authentication is off")
-		logger.Info().Msgf("try: curl -s -X POST http://%s/v1/modules/listPlans/execute -H 'Content-Type: application/json' -d '{\"connection\":{\"privateToken\":\"%s\"},\"parameters\":{\"limit\":3}}'", localURL(addr), c.SandboxToken)
-	case len(c.APIKeys) == 0:
+			Msg("serving against the embedded ProfitWell sandbox; " + engineAuth(c))
+		try := logger.Info()
+		if len(c.APIKeys) > 0 {
+			try.Str("note", "export CONNECTOR_KEY=<one of the engine keys> first")
+		}
+		try.Msg("try: " + tryCurl(c, localURL(addr)))
+	case len(c.APIKeys) == 0 && len(c.SigningSecrets) == 0:
 		logger.Warn().Str("addr", addr).Msg("serving WITHOUT engine authentication (--insecure-no-auth)")
 	default:
-		logger.Info().Str("addr", addr).Str("profitwell_url", baseURL).Int("api_keys", len(c.APIKeys)).Msg("serving")
+		logger.Info().Str("addr", addr).Str("profitwell_url", baseURL).Int("api_keys", len(c.APIKeys)).
+			Int("signing_secrets", len(c.SigningSecrets)).Msg("serving; " + engineAuth(c))
+	}
+
+	if c.ShutdownTimeout < c.MaxExecutionTimeout {
+		logger.Warn().Dur("shutdown_timeout", c.ShutdownTimeout).Dur("max_execution_timeout", c.MaxExecutionTimeout).
+			Msg("--shutdown-timeout is below --max-execution-timeout: on shutdown, long executions are canceled")
 	}
 
 	select {
@@ -149,9 +166,21 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	return shutdown(c, logger, srv, ready, served, cancelBase)
 }
 
+// idleTimeout closes a keep-alive connection idle this long: above the 60 s
+// upstream keep-alive timeout of ingress-nginx (so the proxy, not the
+// connector, closes a pooled connection first), short enough that idle
+// connections do not hold --max-connections slots for long.
+const idleTimeout = 75 * time.Second
+
+// cancelGrace is how long executions canceled at the end of the shutdown
+// timeout have to write their answer (the canceled error) and their access
+// line before the remaining connections are closed.
+const cancelGrace = 2 * time.Second
+
 // shutdown turns readiness off, waits the drain delay so load balancers stop
 // sending, then lets in-flight requests finish within the shutdown timeout;
-// past it, running executions are canceled and connections closed.
+// past it, running executions are canceled, answer their canceled error
+// within cancelGrace, and the connections left are closed.
 func shutdown(c *config, logger zerolog.Logger, srv *http.Server, ready *atomic.Bool, served chan error, cancelBase context.CancelFunc) error {
 	ready.Store(false)
 	logger.Info().Dur("drain_delay", c.DrainDelay).Msg("shutting down: readiness off, draining")
@@ -161,7 +190,11 @@ func shutdown(c *config, logger zerolog.Logger, srv *http.Server, ready *atomic.
 	if err := srv.Shutdown(ctx); err != nil {
 		logger.Warn().Err(err).Msg("in-flight requests did not finish in time; canceling them")
 		cancelBase()
-		_ = srv.Close()
+		graceCtx, cancelGraceCtx := context.WithTimeout(context.Background(), cancelGrace)
+		defer cancelGraceCtx()
+		if err := srv.Shutdown(graceCtx); err != nil {
+			_ = srv.Close()
+		}
 	}
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
@@ -201,6 +234,7 @@ func trimNewline(p []byte) []byte {
 // sharedState is what replicas share through Redis when it is configured,
 // and the signature verifier.
 type sharedState struct {
+	redis       *redisstore.Store
 	pacer       profitwell.Pacer
 	idempotency idempotency.Store
 	verifier    *api.Verifier
@@ -219,8 +253,9 @@ func openShared(ctx context.Context, c *config, logger zerolog.Logger) (sharedSt
 		if err != nil {
 			return st, fmt.Errorf("%s: %w", envName("redis-url"), err)
 		}
+		st.redis = store
 		st.pacer = store.Pacer(c.UpstreamRate, c.UpstreamBurst)
-		st.idempotency = store.Idempotency()
+		st.idempotency = store.Idempotency(idempotency.DefaultBudget)
 		guard = store.ReplayGuard()
 		st.close = func() { _ = store.Close() }
 	}
@@ -232,4 +267,58 @@ func openShared(ctx context.Context, c *config, logger zerolog.Logger) (sharedSt
 		st.verifier = v
 	}
 	return st, nil
+}
+
+// registerRedisMetrics exports the shared store's health.
+func registerRedisMetrics(reg prometheus.Registerer, store *redisstore.Store) {
+	reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "connector_redis_up",
+			Help: "1 while Redis answers, 0 from the first failure of an outage until it answers again."},
+			func() float64 {
+				if store.Health().Up {
+					return 1
+				}
+				return 0
+			}),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "connector_redis_outages_total",
+			Help: "Redis outages (the breaker opening after a failure)."},
+			func() float64 { return float64(store.Health().Outages) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "connector_redis_failed_commands_total",
+			Help: "Redis commands that reached a failing Redis."},
+			func() float64 { return float64(store.Health().Failed) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "connector_redis_skipped_commands_total",
+			Help: "Redis commands answered at once without Redis during an outage (local pacing, local replay check, keyed writes refused)."},
+			func() float64 { return float64(store.Health().Skipped) }),
+	)
+}
+
+// engineAuth says how engine requests are authenticated, for the banner.
+func engineAuth(c *config) string {
+	switch {
+	case len(c.APIKeys) > 0 && len(c.SigningSecrets) > 0:
+		return "engine authentication is on: API key and signature required"
+	case len(c.APIKeys) > 0:
+		return "engine authentication is on: API key required"
+	case len(c.SigningSecrets) > 0:
+		return "engine authentication is on: signature required"
+	}
+	return "engine authentication is off"
+}
+
+// keyPlaceholder stands for the engine key in the printed curl line; the
+// key itself is never printed.
+const keyPlaceholder = "$CONNECTOR_KEY"
+
+// tryCurl is a first request that works as printed in a POSIX shell (with
+// CONNECTOR_KEY exported, set to one of the engine keys, when keys are on).
+func tryCurl(c *config, addr string) string {
+	line := "curl -s -X POST http://" + addr + "/v1/modules/listPlans/execute -H 'Content-Type: application/json'"
+	if len(c.APIKeys) > 0 {
+		line += ` -H "Authorization: Bearer ` + keyPlaceholder + `"`
+	}
+	line += ` -d '{"connection":{"privateToken":"` + c.SandboxToken + `"},"parameters":{"limit":3}}'`
+	if len(c.SigningSecrets) > 0 {
+		line += " (requests must also be signed: see the README, Signed requests)"
+	}
+	return line
 }

@@ -67,6 +67,10 @@ type settings struct {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "memory" {
+		mainMemory(os.Args[2:])
+		return
+	}
 	s, err := parseSettings(os.Args[1:], os.Getenv, os.Stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -85,6 +89,33 @@ func main() {
 	if len(rep.Failures) > 0 {
 		fmt.Println("\nFAIL")
 		for _, f := range rep.Failures {
+			fmt.Println("  -", f)
+		}
+		os.Exit(1)
+	}
+	fmt.Println("\nPASS")
+}
+
+// mainMemory runs `loadtest memory` (memory.go).
+func mainMemory(args []string) {
+	s, err := parseMemorySettings(args, os.Stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		fmt.Fprintln(os.Stderr, "loadtest memory:", err)
+		os.Exit(2)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute) // a hard stop
+	defer cancel()
+	failures, err := runMemory(ctx, s, os.Stdout)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest memory:", err)
+		os.Exit(2)
+	}
+	if len(failures) > 0 {
+		fmt.Println("\nFAIL")
+		for _, f := range failures {
 			fmt.Println("  -", f)
 		}
 		os.Exit(1)
@@ -174,16 +205,4 @@ func machine() string {
 }
 
 // peakRSS is VmHWM from /proc/self/status, in KiB (0 when unknown).
-func peakRSS() int64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return n
-		}
-	}
-	return 0
-}
+func peakRSS() int64 { return statusKiB("/proc/self/status", "VmHWM:") }

@@ -2,8 +2,11 @@ package profitwell
 
 import (
 	"errors"
+	"strings"
+	"sync"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/sony/gobreaker/v2"
 )
 
@@ -14,13 +17,23 @@ const DefaultBreakerOpenFor = 30 * time.Second
 // failures.
 const defaultBreakerFailures = 5
 
-// breaker is one circuit breaker for ProfitWell, shared by every token. It
-// counts only ProfitWell's own failures: 5xx answers, connection failures and
-// header timeouts. A 429 or a 4xx concerns one tenant's request, so it never
-// opens the circuit for everyone; nor does a caller's own short deadline.
+// maxBreakers bounds the circuits kept (one per token and endpoint); the
+// least recently used is forgotten first, which at worst lets one more probe
+// through.
+const maxBreakers = 10_000
+
+// breaker holds one circuit per token and endpoint, so a tenant's failing or
+// slow endpoint (or one a caller aims makeApiCall at on purpose) refuses only
+// that tenant's calls to that endpoint, never other tenants or endpoints. A
+// circuit counts only ProfitWell's own failures: 5xx answers, connection
+// failures and header timeouts. A 429 or a 4xx concerns the request, so it
+// never opens one; nor does a caller's own short deadline.
 type breaker struct {
-	cb      *gobreaker.TwoStepCircuitBreaker[struct{}]
-	openFor time.Duration
+	mu       sync.Mutex
+	circuits *lru.Cache[string, *gobreaker.TwoStepCircuitBreaker[struct{}]]
+	failures int
+	openFor  time.Duration
+	m        *metrics
 }
 
 // errUpstreamFailed marks an attempt the breaker counts as a failure.
@@ -33,28 +46,64 @@ func newBreaker(failures int, openFor time.Duration, m *metrics) *breaker {
 	if failures == 0 {
 		failures = defaultBreakerFailures
 	}
-	m.setCircuitOpen(false)
-	return &breaker{
-		openFor: openFor,
-		cb: gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
-			Name:        "profitwell",
-			MaxRequests: 1,
-			Timeout:     openFor,
-			ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= uint32(failures) },
-			OnStateChange: func(_ string, _, to gobreaker.State) {
-				m.setCircuitOpen(to == gobreaker.StateOpen)
-			},
-		}),
-	}
+	m.setCircuitsOpen(0)
+	b := &breaker{failures: failures, openFor: openFor, m: m}
+	b.circuits, _ = lru.NewWithEvict(maxBreakers, func(_ string, cb *gobreaker.TwoStepCircuitBreaker[struct{}]) {
+		if cb.State() == gobreaker.StateOpen {
+			m.addCircuitsOpen(-1)
+		}
+	})
+	return b
 }
 
-// allow asks to send one request. On success done must be called with the
-// attempt's outcome (errUpstreamFailed or nil).
-func (b *breaker) allow() (done func(error), err error) {
-	if b.cb == nil {
+// circuit returns the circuit of one token and endpoint.
+func (b *breaker) circuit(key string) *gobreaker.TwoStepCircuitBreaker[struct{}] {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if cb, ok := b.circuits.Get(key); ok {
+		return cb
+	}
+	cb := gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
+		Name:        "profitwell",
+		MaxRequests: 1,
+		Timeout:     b.openFor,
+		ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= uint32(b.failures) },
+		OnStateChange: func(_ string, from, to gobreaker.State) {
+			switch {
+			case to == gobreaker.StateOpen:
+				b.m.addCircuitsOpen(1)
+			case from == gobreaker.StateOpen:
+				b.m.addCircuitsOpen(-1)
+			}
+		},
+	})
+	b.circuits.Add(key, cb)
+	return cb
+}
+
+// allow asks to send one request of a token (its hash) to an endpoint. On
+// success done must be called with the attempt's outcome (errUpstreamFailed
+// or nil).
+func (b *breaker) allow(tokenHash string, rq *request) (done func(error), err error) {
+	if b.circuits == nil {
 		return func(error) {}, nil
 	}
-	return b.cb.Allow()
+	return b.circuit(tokenHash + "\x00" + breakerEndpoint(rq)).Allow()
+}
+
+// breakerEndpoint names the endpoint a request's circuit belongs to: its
+// endpoint template, or for a raw call the first segment under /v2/ (so
+// /v2/metrics/monthly/ and /v2/plans/x/ are separate, and ids do not make
+// new circuits).
+func breakerEndpoint(rq *request) string {
+	if !rq.raw {
+		return rq.op
+	}
+	rest := strings.TrimPrefix(rq.path, "/v2/")
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		rest = rest[:i]
+	}
+	return rq.op + ":" + rest
 }
 
 // upstreamFailed tells whether an attempt counts against ProfitWell.

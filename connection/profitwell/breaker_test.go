@@ -48,22 +48,64 @@ func TestCircuitOpensOnRepeatedFailuresAndRecovers(t *testing.T) {
 	assert.Equal(t, 3, up.count())
 	assert.Equal(t, 1.0, circuitGauge(t, reg))
 
-	// Open: refused at once, nothing sent, for every token.
-	other := c.Session(NewToken("another-token-000"))
-	e := assertKind(t, errOf(other.CompanySettings(t.Context())), KindUnavailable)
+	// Open: this token's calls to this endpoint are refused at once,
+	// nothing sent.
+	e := assertKind(t, errOf(s.CompanySettings(t.Context())), KindUnavailable)
 	assert.Contains(t, e.Message, "circuit open")
 	assert.Equal(t, 150*time.Millisecond, e.RetryAfter)
 	assert.Equal(t, 3, up.count(), "no upstream call while open")
-	assert.Zero(t, other.Requests(), "a refused call sends nothing")
 
 	// After the open period one probe passes; success closes the circuit.
 	status.Store(http.StatusOK)
 	time.Sleep(200 * time.Millisecond)
 	_, err := s.CompanySettings(t.Context())
 	require.NoError(t, err)
-	_, err = other.CompanySettings(t.Context())
-	require.NoError(t, err)
 	assert.Equal(t, 0.0, circuitGauge(t, reg))
+}
+
+// One token's slow /v2/metrics/ (past the transport's response header
+// timeout, which ProfitWell's slow answers hit) opens only that token's
+// circuit for that endpoint: another token's metrics and the same token's
+// other endpoints still reach ProfitWell.
+func TestOneTenantsSlowEndpointOpensOnlyItsOwnCircuit(t *testing.T) {
+	t.Parallel()
+	const slowToken = "slow-tenant-token-1"
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") == slowToken && strings.HasPrefix(r.URL.Path, "/v2/metrics/") {
+			select {
+			case <-time.After(300 * time.Millisecond):
+			case <-r.Context().Done():
+			}
+		}
+		if strings.HasPrefix(r.URL.Path, "/v2/metrics/") {
+			respond(w, http.StatusOK, `{"data":{}}`)
+			return
+		}
+		respond(w, http.StatusOK, `[]`)
+	})
+	reg := prometheus.NewRegistry()
+	cfg := testConfig(up.URL)
+	cfg.MaxAttempts = 1
+	cfg.BreakerFailures = 2
+	cfg.BreakerOpenFor = time.Minute
+	cfg.Registerer = reg
+	cfg.HTTPClient = &http.Client{Transport: &http.Transport{ResponseHeaderTimeout: 50 * time.Millisecond}}
+	c := newTestClient(t, cfg)
+	slow := c.Session(NewToken(slowToken))
+	for range 2 {
+		assertKind(t, errOf(slow.MonthlyMetrics(t.Context(), MetricsQuery{})), KindUnavailable)
+	}
+	e := assertKind(t, errOf(slow.MonthlyMetrics(t.Context(), MetricsQuery{})), KindUnavailable)
+	assert.Contains(t, e.Message, "circuit open")
+	assert.Equal(t, 1.0, circuitGauge(t, reg), "one circuit open")
+
+	other := c.Session(NewToken("another-tenant-token"))
+	_, err := other.MonthlyMetrics(t.Context(), MetricsQuery{})
+	require.NoError(t, err, "another tenant's same endpoint is not refused")
+	assert.Equal(t, 1, other.Requests())
+	_, err = slow.ListPlans(t.Context())
+	require.NoError(t, err, "the same tenant's other endpoint is not refused")
+	assert.Equal(t, 1.0, circuitGauge(t, reg))
 }
 
 func TestOneTenantsRefusalsNeverOpenTheCircuit(t *testing.T) {

@@ -450,10 +450,10 @@ func timeoutError(rq *request, cause error, when string, outcomeUnknown bool) *E
 
 // attempt sends rq once and hands a complete response to handle.
 func (s *Session) attempt(ctx context.Context, rq *request, n int, handle handler) *attemptError {
-	done, open := s.c.breaker.allow()
+	done, open := s.c.breaker.allow(s.tok.Hash(), rq)
 	if open != nil {
 		return &attemptError{Error: &Error{Kind: KindUnavailable, Op: rq.op, RetryAfter: s.c.breaker.openFor,
-			Message: "ProfitWell failed repeatedly; calls are paused for a while (circuit open)", Err: open},
+			Message: "ProfitWell failed repeatedly for this connection and endpoint; its calls are paused for a while (circuit open)", Err: open},
 			neverSent: true, circuitOpen: true}
 	}
 	s.requests.Add(1)

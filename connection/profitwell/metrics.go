@@ -48,7 +48,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	}
 	m.circuit = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "connector_upstream_circuit_open",
-		Help: "1 while the circuit breaker refuses calls to ProfitWell after repeated failures, else 0.",
+		Help: "Circuits (one per token and endpoint) refusing calls to ProfitWell after repeated failures.",
 	})
 	var err error
 	if m.circuit, err = register(reg, m.circuit); err != nil {
@@ -123,13 +123,16 @@ func (m *metrics) observePacing(d time.Duration) {
 	m.pacing.Observe(d.Seconds())
 }
 
-func (m *metrics) setCircuitOpen(open bool) {
+func (m *metrics) setCircuitsOpen(n float64) {
 	if m == nil {
 		return
 	}
-	v := 0.0
-	if open {
-		v = 1
+	m.circuit.Set(n)
+}
+
+func (m *metrics) addCircuitsOpen(n float64) {
+	if m == nil {
+		return
 	}
-	m.circuit.Set(v)
+	m.circuit.Add(n)
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/profitwell-connector/connector/api/idempotency"
 	"github.com/profitwell-connector/connector/api/idempotency/idempotencytest"
 	"github.com/profitwell-connector/connector/connection/profitwell"
 	"github.com/profitwell-connector/connector/connection/redisstore"
@@ -54,7 +57,7 @@ func openWith(t *testing.T, prefix string) *redisstore.Store {
 func TestIdempotencyStoreKeepsTheContract(t *testing.T) {
 	s := open(t)
 	var n atomic.Int64
-	idempotencytest.Run(t, s.Idempotency(), func() string { return "k" + strconv.FormatInt(n.Add(1), 10) })
+	idempotencytest.Run(t, s.Idempotency(idempotency.DefaultBudget), func() string { return "k" + strconv.FormatInt(n.Add(1), 10) })
 }
 
 func TestTwoConnectionsShareOneIdempotencyStore(t *testing.T) {
@@ -65,14 +68,40 @@ func TestTwoConnectionsShareOneIdempotencyStore(t *testing.T) {
 	defer b.Close()
 	ctx := context.Background()
 	key := "shared-" + strconv.FormatInt(time.Now().UnixNano(), 10)
-	ok, err := a.Idempotency().Lock(ctx, key, time.Minute)
+	owner, err := a.Idempotency(idempotency.DefaultBudget).Lock(ctx, key, time.Minute)
 	require.NoError(t, err)
-	require.True(t, ok)
+	require.NotEmpty(t, owner)
 	// b uses the default prefix, a its own: they must not see each other.
-	ok, err = b.Idempotency().Lock(ctx, key, time.Minute)
+	owner, err = b.Idempotency(idempotency.DefaultBudget).Lock(ctx, key, time.Minute)
 	require.NoError(t, err)
-	assert.True(t, ok, "prefixes separate deployments")
-	require.NoError(t, b.Idempotency().Unlock(ctx, key))
+	assert.NotEmpty(t, owner, "prefixes separate deployments")
+	require.NoError(t, b.Idempotency(idempotency.DefaultBudget).Unlock(ctx, key, owner))
+}
+
+// One tenant storing answers under fresh keys drops only its own oldest
+// records past its budget; another tenant's record stays.
+func TestOneTenantCannotEvictAnotherInRedis(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := open(t).Idempotency(idempotency.Budget{TenantRecords: 5, TenantBytes: 1000})
+	require.NoError(t, st.Put(ctx, "victim/retry-me", "", idempotency.Record{Status: 200, Body: []byte("v")}, time.Minute))
+	for i := range 50 {
+		require.NoError(t, st.Put(ctx, "attacker/"+strconv.Itoa(i), "", idempotency.Record{Status: 200, Body: []byte("a")}, time.Minute))
+	}
+	rec, err := st.Get(ctx, "victim/retry-me")
+	require.NoError(t, err)
+	require.NotNil(t, rec, "the victim's answer is still there")
+	kept := 0
+	for i := range 50 {
+		if rec, err := st.Get(ctx, "attacker/"+strconv.Itoa(i)); err == nil && rec != nil {
+			kept++
+		}
+	}
+	assert.Equal(t, 5, kept, "the attacker keeps its budget, its newest records")
+	rec, err = st.Get(ctx, "attacker/49")
+	require.NoError(t, err)
+	assert.NotNil(t, rec)
+	assert.ErrorIs(t, st.Put(ctx, "attacker/big", "", idempotency.Record{Status: 200, Body: make([]byte, 1001)}, time.Minute), idempotency.ErrFull)
 }
 
 func TestReplayGuard(t *testing.T) {
@@ -157,9 +186,71 @@ func TestOpenRefusesBadURLs(t *testing.T) {
 	assert.Error(t, err)
 }
 
-// quietRedis keeps go-redis's own dial-retry messages out of test output.
-type quietRedis struct{}
+// A Redis that stops answering (SIGSTOP: the connection stays open, reads
+// time out; what a hung or partitioned server looks like to a client) is
+// waited on once: the first command fails after the read timeout, and every
+// command after it answers at once with ErrUnavailable until the breaker's
+// probe finds Redis back.
+func TestBreakerStopsWaitingOnAHungRedis(t *testing.T) {
+	url, _ := redistest.Private(t)
+	s, err := redisstore.Open(context.Background(), url, "hung:", zerolog.Nop())
+	require.NoError(t, err)
+	defer s.Close()
+	store := s.Idempotency(idempotency.DefaultBudget)
+	ctx := context.Background()
+	_, err = store.Get(ctx, "t/k")
+	require.NoError(t, err)
+	assert.True(t, s.Health().Up)
 
-func (quietRedis) Printf(context.Context, string, ...interface{}) {}
+	pid := redisPID(t, url)
+	require.NoError(t, syscall.Kill(pid, syscall.SIGSTOP))
+	stopped := true
+	defer func() {
+		if stopped {
+			_ = syscall.Kill(pid, syscall.SIGCONT)
+		}
+	}()
+	start := time.Now()
+	_, err = store.Get(ctx, "t/k")
+	firstWait := time.Since(start)
+	require.Error(t, err, "the first command finds Redis hung")
+	start = time.Now()
+	for range 50 {
+		_, err = store.Get(ctx, "t/k")
+		assert.ErrorIs(t, err, redisstore.ErrUnavailable)
+	}
+	t.Logf("hung Redis: the first command failed after %v; the next 50 took %v in all", firstWait.Round(time.Millisecond), time.Since(start))
+	h := s.Health()
+	assert.False(t, h.Up)
+	assert.Equal(t, uint64(1), h.Outages)
+	assert.Equal(t, uint64(1), h.Failed, "one command waited on the hung Redis")
+	assert.Equal(t, uint64(50), h.Skipped, "the others answered without it")
 
-func init() { redis.SetLogger(quietRedis{}) }
+	require.NoError(t, syscall.Kill(pid, syscall.SIGCONT))
+	stopped = false
+	require.Eventually(t, func() bool {
+		_, err := store.Get(ctx, "t/k")
+		return err == nil
+	}, 10*time.Second, 100*time.Millisecond, "the probe finds Redis back")
+	assert.True(t, s.Health().Up)
+}
+
+// redisPID asks the Redis at url for its process id.
+func redisPID(t *testing.T, url string) int {
+	t.Helper()
+	opts, err := redis.ParseURL(url)
+	require.NoError(t, err)
+	c := redis.NewClient(opts)
+	defer c.Close()
+	info, err := c.Info(context.Background(), "server").Result()
+	require.NoError(t, err)
+	for _, line := range strings.Split(info, "\r\n") {
+		if v, ok := strings.CutPrefix(line, "process_id:"); ok {
+			pid, err := strconv.Atoi(v)
+			require.NoError(t, err)
+			return pid
+		}
+	}
+	t.Fatal("no process_id in INFO")
+	return 0
+}

@@ -29,18 +29,18 @@ func Run(t *testing.T, store idempotency.Store, newKey func() string) {
 
 	t.Run("lock is exclusive until put or unlock", func(t *testing.T) {
 		key := newKey()
-		ok, err := store.Lock(ctx, key, time.Minute)
+		owner, err := store.Lock(ctx, key, time.Minute)
 		require.NoError(t, err)
-		require.True(t, ok)
-		ok, err = store.Lock(ctx, key, time.Minute)
+		require.NotEmpty(t, owner)
+		again, err := store.Lock(ctx, key, time.Minute)
 		require.NoError(t, err)
-		assert.False(t, ok)
-		require.NoError(t, store.Unlock(ctx, key))
-		ok, err = store.Lock(ctx, key, time.Minute)
+		assert.Empty(t, again)
+		require.NoError(t, store.Unlock(ctx, key, owner))
+		owner, err = store.Lock(ctx, key, time.Minute)
 		require.NoError(t, err)
-		assert.True(t, ok)
-		require.NoError(t, store.Put(ctx, key, idempotency.Record{Fingerprint: "f", Status: 200, Body: []byte(`{}`),
-			Header: map[string]string{"Content-Type": "application/json"}}, time.Minute))
+		assert.NotEmpty(t, owner)
+		require.NoError(t, store.Put(ctx, key, owner, idempotency.Record{Fingerprint: "f", Status: 200, Body: []byte(`{}`),
+			Header: map[string]string{"Content-Type": "application/json"}, RequestID: "req-1"}, time.Minute))
 		rec, err := store.Get(ctx, key)
 		require.NoError(t, err)
 		require.NotNil(t, rec)
@@ -48,16 +48,40 @@ func Run(t *testing.T, store idempotency.Store, newKey func() string) {
 		assert.Equal(t, 200, rec.Status)
 		assert.Equal(t, `{}`, string(rec.Body))
 		assert.Equal(t, "application/json", rec.Header["Content-Type"])
+		assert.Equal(t, "req-1", rec.RequestID)
+	})
+
+	// A lock that outlived its ttl belongs to whoever took it next: the
+	// first holder finishing late must not release it.
+	t.Run("a lock is released only by its owner", func(t *testing.T) {
+		key := newKey()
+		stale, err := store.Lock(ctx, key, 30*time.Millisecond)
+		require.NoError(t, err)
+		require.NotEmpty(t, stale)
+		var current string
+		require.Eventually(t, func() bool {
+			current, err = store.Lock(ctx, key, time.Minute)
+			return err == nil && current != ""
+		}, 2*time.Second, 10*time.Millisecond)
+		require.NoError(t, store.Unlock(ctx, key, stale))
+		require.NoError(t, store.Put(ctx, key+"-other", stale, idempotency.Record{Status: 200}, time.Minute))
+		held, err := store.Lock(ctx, key, time.Minute)
+		require.NoError(t, err)
+		assert.Empty(t, held, "the stale owner's unlock left the current lock alone")
+		require.NoError(t, store.Unlock(ctx, key, current))
+		held, err = store.Lock(ctx, key, time.Minute)
+		require.NoError(t, err)
+		assert.NotEmpty(t, held, "the owner's unlock released it")
 	})
 
 	t.Run("a lock expires", func(t *testing.T) {
 		key := newKey()
-		ok, err := store.Lock(ctx, key, 50*time.Millisecond)
+		owner, err := store.Lock(ctx, key, 50*time.Millisecond)
 		require.NoError(t, err)
-		require.True(t, ok)
+		require.NotEmpty(t, owner)
 		require.Eventually(t, func() bool {
-			ok, err := store.Lock(ctx, key, time.Minute)
-			return err == nil && ok
+			owner, err := store.Lock(ctx, key, time.Minute)
+			return err == nil && owner != ""
 		}, 2*time.Second, 10*time.Millisecond)
 	})
 
@@ -94,6 +118,39 @@ func Run(t *testing.T, store idempotency.Store, newKey func() string) {
 		assert.Equal(t, int32(2), runs.Load())
 	})
 
+	// A write that may have been applied upstream must never run again
+	// under its key: its answer goes to the retry and to every duplicate
+	// that waited for it.
+	t.Run("an outcome-unknown answer is replayed to every duplicate", func(t *testing.T) {
+		key := newKey()
+		var runs atomic.Int32
+		run := func() idempotency.Record {
+			runs.Add(1)
+			time.Sleep(50 * time.Millisecond)
+			return idempotency.Record{Status: 503, OutcomeUnknown: true, Body: []byte(`{"error":{"code":"OUTCOME_UNKNOWN"}}`)}
+		}
+		var wg sync.WaitGroup
+		statuses := make([]int, 20)
+		for i := range statuses {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				rec, _, err := idempotency.Do(ctx, store, key, "fp", opts, run)
+				assert.NoError(t, err)
+				statuses[i] = rec.Status
+			}()
+		}
+		wg.Wait()
+		rec, out, err := idempotency.Do(ctx, store, key, "fp", opts, run)
+		require.NoError(t, err)
+		assert.Equal(t, idempotency.Replayed, out, "the later retry is answered from the store")
+		assert.True(t, rec.OutcomeUnknown)
+		assert.Equal(t, int32(1), runs.Load(), "one run for 21 requests")
+		for _, s := range statuses {
+			assert.Equal(t, 503, s)
+		}
+	})
+
 	t.Run("concurrent duplicates run once", func(t *testing.T) {
 		key := newKey()
 		var runs atomic.Int32
@@ -122,10 +179,10 @@ func Run(t *testing.T, store idempotency.Store, newKey func() string) {
 
 	t.Run("a waiter gives up at its deadline", func(t *testing.T) {
 		key := newKey()
-		ok, err := store.Lock(ctx, key, time.Minute)
+		owner, err := store.Lock(ctx, key, time.Minute)
 		require.NoError(t, err)
-		require.True(t, ok)
-		defer store.Unlock(ctx, key) //nolint:errcheck
+		require.NotEmpty(t, owner)
+		defer store.Unlock(ctx, key, owner) //nolint:errcheck
 		short, cancel := context.WithTimeout(ctx, 30*time.Millisecond)
 		defer cancel()
 		_, _, err = idempotency.Do(short, store, key, "fp", opts, func() idempotency.Record {

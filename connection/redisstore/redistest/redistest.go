@@ -37,6 +37,34 @@ func URL(t testing.TB) string {
 	return url
 }
 
+// Private starts a redis-server of the test's own, which the test may kill
+// (an outage); it is stopped when the test ends. It skips nothing: without
+// redis-server the test fails.
+func Private(t testing.TB) (url string, kill func()) {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Fatalf("redis for tests: %v (install Debian's redis-server)", err)
+	}
+	d := t.TempDir()
+	var c *exec.Cmd
+	for try := 0; try < 5 && c == nil; try++ {
+		url, c, err = startIn(bin, d)
+	}
+	if c == nil {
+		t.Fatalf("redis for tests: %v", err)
+	}
+	var once sync.Once
+	kill = func() {
+		once.Do(func() {
+			_ = c.Process.Kill()
+			_ = c.Wait()
+		})
+	}
+	t.Cleanup(kill)
+	return url, kill
+}
+
 // Stop stops the server URL started, if any; call it from TestMain.
 func Stop() {
 	if cmd != nil && cmd.Process != nil {
@@ -66,25 +94,25 @@ func start() {
 	// take it in between, and then the server that answers there is not
 	// ours. Each try checks the answering server's pid.
 	for try := 0; try < 5; try++ {
-		if url, startErr = startOn(bin); startErr == nil {
+		if url, cmd, startErr = startIn(bin, dir); startErr == nil {
 			return
 		}
 	}
 }
 
-// startOn starts redis-server on a free port and returns its URL once the
-// server answering there is the one started.
-func startOn(bin string) (string, error) {
+// startIn starts redis-server on a free port with its files in dir and
+// returns its URL once the server answering there is the one started.
+func startIn(bin, dir string) (string, *exec.Cmd, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	_ = ln.Close()
 	c := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "",
 		"--appendonly", "no", "--dir", dir, "--protected-mode", "yes")
 	if err := c.Start(); err != nil {
-		return "", err
+		return "", nil, err
 	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
@@ -95,12 +123,11 @@ func startOn(bin string) (string, error) {
 		if pid != c.Process.Pid {
 			break // another process's server holds the port
 		}
-		cmd = c
-		return "redis://" + addr + "/0", nil
+		return "redis://" + addr + "/0", c, nil
 	}
 	_ = c.Process.Kill()
 	_ = c.Wait()
-	return "", fmt.Errorf("redis-server did not start on %s", addr)
+	return "", nil, fmt.Errorf("redis-server did not start on %s", addr)
 }
 
 // serverPID asks the Redis server at addr for its process id.
