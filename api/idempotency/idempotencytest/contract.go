@@ -183,7 +183,7 @@ func Run(t *testing.T, store idempotency.Store, newKey func() string) {
 		require.NoError(t, err)
 		require.NotEmpty(t, owner)
 		defer store.Unlock(ctx, key, owner) //nolint:errcheck
-		short, cancel := context.WithTimeout(ctx, 30*time.Millisecond)
+		short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 		defer cancel()
 		_, _, err = idempotency.Do(short, store, key, "fp", opts, func() idempotency.Record {
 			t.Error("must not run while the key is held")
