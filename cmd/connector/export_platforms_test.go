@@ -13,7 +13,7 @@ func TestExportZapierAndN8n(t *testing.T) {
 	t.Parallel()
 	for format, want := range map[string][]string{
 		"zapier": {"definition.json", "index.js", "package.json"},
-		"n8n":    {"package.json", "dist/nodes/ProfitWell/description.json", "dist/credentials/credential.json"},
+		"n8n":    {"package.json", "dist/nodes/ProfitWellConnector/description.json", "dist/credentials/credential.json"},
 	} {
 		dir := t.TempDir()
 		code, stdout, _, err := runCLI(t, map[string]string{"ENGINE": "engine-key-0123456789"},

@@ -20,9 +20,7 @@
 package n8nnode
 
 import (
-	"bytes"
 	_ "embed"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -35,8 +33,8 @@ import (
 const (
 	PackageFile     = "package.json"
 	ReadmeFile      = "README.md"
-	NodeDir         = "dist/nodes/ProfitWell/"
-	NodeFile        = NodeDir + "ProfitWell.node.js"
+	NodeDir         = "dist/nodes/ProfitWellConnector/"
+	NodeFile        = NodeDir + "ProfitWellConnector.node.js"
 	DescriptionFile = NodeDir + "description.json"
 	IconFile        = NodeDir + "profitwell.svg"
 	CredentialDir   = "dist/credentials/"
@@ -55,7 +53,7 @@ const EngineKeyField = "engineKey"
 const DefaultPageSize = 100
 
 var (
-	//go:embed runtime/ProfitWell.node.js
+	//go:embed runtime/ProfitWellConnector.node.js
 	nodeJS []byte
 	//go:embed runtime/ProfitWellConnectorApi.credentials.js
 	credentialJS []byte
@@ -104,7 +102,7 @@ func Build(doc manifest.Document, opts Options) ([]platform.File, error) {
 		{Path: ReadmeFile, Data: []byte(readme(doc, base))},
 	}
 	for path, v := range map[string]any{PackageFile: pkg, DescriptionFile: desc, CredentialJSON: cred} {
-		data, err := encode(v)
+		data, err := platform.Encode(v)
 		if err != nil {
 			return nil, fmt.Errorf("encode %s: %w", path, err)
 		}
@@ -438,17 +436,6 @@ func property(f manifest.Field) map[string]any {
 	}
 	p["routing"] = map[string]any{"send": send}
 	return p
-}
-
-func encode(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }
 
 func readme(doc manifest.Document, base string) string {

@@ -4,7 +4,6 @@ package n8nnode_test
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -65,8 +64,13 @@ func TestN8nHarnessCatchesABrokenExport(t *testing.T) {
 		t.Fatalf("no operation %s", module)
 		return nil
 	}
-	mutants := map[string]func(desc map[string]any){
-		"createPlan loses its name parameter": func(desc map[string]any) {
+	type mutant struct {
+		mutate  func(desc map[string]any)
+		pattern string // the harness's tests that must catch it
+		want    string
+	}
+	mutants := map[string]mutant{
+		"createPlan loses its name parameter": {pattern: "manifest", want: "createPlan.name has no parameter", mutate: func(desc map[string]any) {
 			var kept []any
 			for _, p := range desc["properties"].([]any) {
 				p := p.(map[string]any)
@@ -77,38 +81,19 @@ func TestN8nHarnessCatchesABrokenExport(t *testing.T) {
 				kept = append(kept, p)
 			}
 			desc["properties"] = kept
-		},
-		"listPlans pages with the cursor alone": func(desc map[string]any) {
+		}},
+		"listPlans pages with the cursor alone": {pattern: "every operation", want: "List All Plans failed", mutate: func(desc map[string]any) {
 			pagination := operationOf(desc, "listPlans")["routing"].(map[string]any)["operations"].(map[string]any)["pagination"].(map[string]any)
 			pagination["properties"].(map[string]any)["request"] = map[string]any{"body": "={{ { cursor: $response.body.meta ? $response.body.meta.nextCursor : undefined } }}"}
-		},
+		}},
 	}
-	for name, mutate := range mutants {
+	for name, m := range mutants {
 		t.Run(name, func(t *testing.T) {
 			pkg := platformtest.Export(t, bin, "n8n", url)
-			path := filepath.Join(pkg, filepath.FromSlash(n8nnode.DescriptionFile))
-			data, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var generated map[string]any
-			if err := json.Unmarshal(data, &generated); err != nil {
-				t.Fatal(err)
-			}
-			mutate(generated["description"].(map[string]any))
-			if data, err = json.Marshal(generated); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(path, data, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			out, ok := platformtest.NodeTest(t, harness, "n8n.test.js", n8nEnv(t, pkg, url))
-			if ok {
-				t.Fatalf("the harness passed a broken node:\n%s", out)
-			}
-			if !strings.Contains(out, "✖") {
-				t.Fatalf("the harness failed without a failing test:\n%s", out)
-			}
+			platformtest.Mutate(t, filepath.Join(pkg, filepath.FromSlash(n8nnode.DescriptionFile)), func(generated map[string]any) {
+				m.mutate(generated["description"].(map[string]any))
+			})
+			platformtest.ExpectFailure(t, harness, "n8n.test.js", n8nEnv(t, pkg, url), m.pattern, m.want)
 		})
 	}
 }

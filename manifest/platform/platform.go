@@ -4,6 +4,8 @@
 package platform
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -113,4 +115,17 @@ func ItemFields(f manifest.Field) []manifest.Field {
 		return f.Spec
 	}
 	return nil
+}
+
+// Encode renders v as indented JSON without HTML escaping (help texts hold
+// ">" and "&"), ending with a newline.
+func Encode(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }

@@ -3,10 +3,7 @@
 package zapierapp_test
 
 import (
-	"encoding/json"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/profitwell-connector/connector/manifest/platform/platformtest"
@@ -56,44 +53,28 @@ func TestZapierHarnessCatchesABrokenExport(t *testing.T) {
 	harness := platformtest.Harness(t, "harness")
 	bin := platformtest.Binary(t)
 	url := platformtest.Start(t, bin)
-	mutants := map[string]func(def map[string]any){
-		"createPlan loses its name field": func(def map[string]any) {
+	type mutant struct {
+		mutate  func(def map[string]any)
+		pattern string // the harness's tests that must catch it
+		want    string
+	}
+	mutants := map[string]mutant{
+		"createPlan loses its name field": {pattern: "manifest|creates: plans", want: "inputs of createPlan", mutate: func(def map[string]any) {
 			op := def["app"].(map[string]any)["creates"].(map[string]any)["createPlan"].(map[string]any)["operation"].(map[string]any)
 			fields := op["inputFields"].([]any)
 			op["inputFields"] = fields[:1]
 			delete(def["operations"].(map[string]any)["createPlan"].(map[string]any)["inputs"].(map[string]any), "name")
-		},
-		"listPlans loses canPaginate": func(def map[string]any) {
+		}},
+		"listPlans loses canPaginate": {pattern: "manifest|triggers: every list", want: "listPlans pages", mutate: func(def map[string]any) {
 			op := def["app"].(map[string]any)["triggers"].(map[string]any)["listPlans"].(map[string]any)["operation"].(map[string]any)
 			delete(op, "canPaginate")
-		},
+		}},
 	}
-	for name, mutate := range mutants {
+	for name, m := range mutants {
 		t.Run(name, func(t *testing.T) {
 			app := platformtest.Export(t, bin, "zapier", url)
-			path := filepath.Join(app, zapierapp.DefinitionFile)
-			data, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var def map[string]any
-			if err := json.Unmarshal(data, &def); err != nil {
-				t.Fatal(err)
-			}
-			mutate(def)
-			if data, err = json.Marshal(def); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(path, data, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			out, ok := platformtest.NodeTest(t, harness, "zapier.test.js", zapierEnv(t, app, url))
-			if ok {
-				t.Fatalf("the harness passed a broken app:\n%s", out)
-			}
-			if !strings.Contains(out, "✖") {
-				t.Fatalf("the harness failed without a failing test:\n%s", out)
-			}
+			platformtest.Mutate(t, filepath.Join(app, zapierapp.DefinitionFile), m.mutate)
+			platformtest.ExpectFailure(t, harness, "zapier.test.js", zapierEnv(t, app, url), m.pattern, m.want)
 		})
 	}
 }

@@ -21,9 +21,7 @@
 package zapierapp
 
 import (
-	"bytes"
 	_ "embed"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -89,11 +87,11 @@ func Build(doc manifest.Document, opts Options) ([]platform.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	defJSON, err := encode(def)
+	defJSON, err := platform.Encode(def)
 	if err != nil {
 		return nil, err
 	}
-	pkg, err := encode(map[string]any{
+	pkg, err := platform.Encode(map[string]any{
 		"name":        doc.App.Name + "-zapier",
 		"version":     doc.App.Version,
 		"description": doc.App.Description,
@@ -377,17 +375,6 @@ func sample(s map[string]any) map[string]any {
 		return map[string]any{}
 	}
 	return s
-}
-
-func encode(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }
 
 func readme(doc manifest.Document, base string, opts Options) string {

@@ -24,11 +24,13 @@ for (const [k, v] of Object.entries({ N8N_PACKAGE_DIR: pkgDir, CONNECTOR_URL: co
 }
 
 // The package as n8n loads a community node: the files its package.json
-// names under "n8n", each exporting one class.
+// names under "n8n", each exporting the class named like the file
+// ("X.node.js" exports X; packages/core/src/nodes-loader/directory-loader.ts).
 const pkg = require(path.join(pkgDir, 'package.json'));
 const loadClass = (file) => {
-  const mod = require(path.join(pkgDir, file));
-  const [cls] = Object.values(mod);
+  const className = path.basename(file).replace(/\.(node|credentials)\.js$/, '');
+  const cls = require(path.join(pkgDir, file))[className];
+  assert.equal(typeof cls, 'function', `${file} exports the class ${className}`);
   return new cls();
 };
 const nodeType = loadClass(pkg.n8n.nodes[0]);
@@ -273,11 +275,11 @@ test('a workflow runs every operation', async () => {
     node('Delete User', 'users', 'deleteUser', { userIdOrAlias: user }),
   ];
   const result = await runWorkflow(nodes);
-  assert.ok(!result.error, `workflow error: ${result.error && result.error.message}`);
   const summary = {};
   for (const n of nodes) {
     summary[n.name] = items(result, n.name).length;
   }
+  assert.ok(!result.error, `workflow error: ${result.error && result.error.message}`);
   console.log('items per node:', JSON.stringify(summary));
 
   assert.deepEqual(items(result, 'Create Plan'), [{ id: plan, name: 'n8n plan' }]);

@@ -6,6 +6,7 @@ package platformtest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -150,12 +152,12 @@ func Harness(t testing.TB, dir string) string {
 	return dir
 }
 
-// NodeTest runs `node --test FILE` in dir with env added, bounded in time,
-// and returns its output and whether it passed.
-func NodeTest(t testing.TB, dir, file string, env map[string]string) (string, bool) {
+// NodeTest runs `node --test [ARGS] FILE` in dir with env added, bounded in
+// time, and returns its output and whether it passed.
+func NodeTest(t testing.TB, dir, file string, env map[string]string, args ...string) (string, bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", "--test", "--test-reporter=spec", file)
+	cmd := exec.CommandContext(ctx, "node", append(append([]string{"--test", "--test-reporter=spec"}, args...), file)...)
 	cmd.Dir = dir
 	cmd.Env = os.Environ()
 	for k, v := range env {
@@ -166,4 +168,40 @@ func NodeTest(t testing.TB, dir, file string, env map[string]string) (string, bo
 		t.Fatalf("node --test %s timed out\n%s", file, out)
 	}
 	return string(out), err == nil
+}
+
+// Mutate rewrites a generated JSON file the way a generator bug would.
+func Mutate(t testing.TB, path string, mutate func(v map[string]any)) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v map[string]any
+	if err := json.Unmarshal(data, &v); err != nil {
+		t.Fatal(err)
+	}
+	mutate(v)
+	if data, err = json.Marshal(v); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// ExpectFailure runs a harness against a broken export and fails the test
+// unless one of the harness's own tests fails (node's spec reporter marks
+// them with ✖) with a message containing want: the harness must catch the
+// breakage for what it is, not fail for another reason. Only the harness's
+// tests whose names match pattern run (node --test-name-pattern).
+func ExpectFailure(t testing.TB, dir, file string, env map[string]string, pattern, want string) {
+	t.Helper()
+	out, ok := NodeTest(t, dir, file, env, "--test-name-pattern="+pattern)
+	if ok {
+		t.Fatalf("the harness passed a broken export:\n%s", out)
+	}
+	if !strings.Contains(out, "✖") || !strings.Contains(out, want) {
+		t.Fatalf("the harness did not fail with %q:\n%s", want, out)
+	}
 }
