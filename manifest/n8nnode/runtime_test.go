@@ -28,9 +28,9 @@ func n8nEnv(t *testing.T, pkg, connector string) map[string]string {
 
 // TestN8nNodeInN8nRuntime exports the node package with `connector export
 // n8n` and runs a workflow of every operation, the credential test and the
-// load-options methods through n8n-core (harness/n8n.test.js).
+// load-options methods through n8n-core (testdata/harness/n8n.test.js).
 func TestN8nNodeInN8nRuntime(t *testing.T) {
-	harness := platformtest.Harness(t, "harness")
+	harness := platformtest.Harness(t, filepath.Join("testdata", "harness"))
 	bin := platformtest.Binary(t)
 	url := platformtest.Start(t, bin)
 	pkg := platformtest.Export(t, bin, "n8n", url)
@@ -46,7 +46,7 @@ func TestN8nNodeInN8nRuntime(t *testing.T) {
 // parameter, and pagination whose next body is only the cursor (n8n
 // replaces the body, so the connection and parameters would be lost).
 func TestN8nHarnessCatchesABrokenExport(t *testing.T) {
-	harness := platformtest.Harness(t, "harness")
+	harness := platformtest.Harness(t, filepath.Join("testdata", "harness"))
 	bin := platformtest.Binary(t)
 	url := platformtest.Start(t, bin)
 	operationOf := func(desc map[string]any, module string) map[string]any {

@@ -32,9 +32,9 @@ func zapierEnv(t *testing.T, appDir, connector string) map[string]string {
 
 // TestZapierAppInZapierRuntime exports the app with `connector export
 // zapier` and runs every operation through zapier-platform-core against
-// the connector on its sandbox (harness/zapier.test.js).
+// the connector on its sandbox (testdata/harness/zapier.test.js).
 func TestZapierAppInZapierRuntime(t *testing.T) {
-	harness := platformtest.Harness(t, "harness")
+	harness := platformtest.Harness(t, filepath.Join("testdata", "harness"))
 	bin := platformtest.Binary(t)
 	url := platformtest.Start(t, bin)
 	app := platformtest.Export(t, bin, "zapier", url)
@@ -50,7 +50,7 @@ func TestZapierAppInZapierRuntime(t *testing.T) {
 // field, and a list trigger that no longer pages (without canPaginate core
 // gives it no z.cursor).
 func TestZapierHarnessCatchesABrokenExport(t *testing.T) {
-	harness := platformtest.Harness(t, "harness")
+	harness := platformtest.Harness(t, filepath.Join("testdata", "harness"))
 	bin := platformtest.Binary(t)
 	url := platformtest.Start(t, bin)
 	type mutant struct {
