@@ -45,8 +45,10 @@ test-platforms:
 	@command -v node >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; \
 	  else echo "the platform tests need Node 20 or later and npm"; exit 1; fi; }
-	@[ -d manifest/zapierapp/testdata/harness/node_modules ] || (cd manifest/zapierapp/testdata/harness && npm ci --no-audit --no-fund --loglevel=error)
-	@[ -d manifest/n8nnode/testdata/harness/node_modules ] || (cd manifest/n8nnode/testdata/harness && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+	@z=manifest/zapierapp/testdata/harness; n=manifest/n8nnode/testdata/harness; \
+	  { [ -d $$z/node_modules ] || (cd $$z && npm ci --no-audit --no-fund --loglevel=error); } & zp=$$!; \
+	  { [ -d $$n/node_modules ] || (cd $$n && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error); } & np=$$!; \
+	  wait $$zp; zs=$$?; wait $$np; ns=$$?; [ $$zs = 0 ] && [ $$ns = 0 ]
 	CGO_ENABLED=0 $(GO) build -o bin/connector-platforms ./cmd/connector
 	$(GO) vet -tags platforms ./manifest/...
 	CONNECTOR_BIN=$(CURDIR)/bin/connector-platforms $(GO) test -tags platforms -count=1 ./manifest/zapierapp/ ./manifest/n8nnode/
