@@ -10,7 +10,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 IMAGE       ?= profitwell-connector:$(VERSION)
 PROMTOOL    ?= promtool
 
-.PHONY: run test test-deps fmt-check test-deploy test-monitoring image lint build cover golden docs clean bench bench-micro loadtest
+.PHONY: run test test-deps fmt-check test-deploy test-monitoring test-platforms image lint build cover golden docs clean bench bench-micro loadtest
 
 ## run: serve on :8080 against the embedded ProfitWell sandbox (no account needed)
 run:
@@ -22,6 +22,7 @@ test: test-deps fmt-check
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
 	@$(MAKE) --no-print-directory test-deploy test-monitoring
+	@$(MAKE) --no-print-directory test-platforms
 
 ## test-deploy: render deploy/ offline with kustomize and decode every object
 ## strictly (a Go module of its own: deploy/go.mod)
@@ -36,6 +37,21 @@ test-monitoring:
 	  else echo "the tests need promtool: sudo apt-get install prometheus"; exit 1; fi; }
 	$(PROMTOOL) check rules deploy/monitoring/connector.rules.yaml
 	$(PROMTOOL) test rules deploy/monitoring/connector.rules.test.yaml
+
+## test-platforms: export the Zapier app and the n8n node and run them in
+## zapier-platform-core and n8n-core against the connector on its sandbox
+## (Node 20+; `npm ci` of each harness when its node_modules is missing)
+test-platforms:
+	@command -v node >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; \
+	  else echo "the platform tests need Node 20 or later and npm"; exit 1; fi; }
+	@z=manifest/zapierapp/testdata/harness; n=manifest/n8nnode/testdata/harness; \
+	  { [ -d $$z/node_modules ] || (cd $$z && npm ci --no-audit --no-fund --loglevel=error); } & zp=$$!; \
+	  { [ -d $$n/node_modules ] || (cd $$n && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error); } & np=$$!; \
+	  wait $$zp; zs=$$?; wait $$np; ns=$$?; [ $$zs = 0 ] && [ $$ns = 0 ]
+	CGO_ENABLED=0 $(GO) build -o bin/connector-platforms ./cmd/connector
+	$(GO) vet -tags platforms ./manifest/...
+	CONNECTOR_BIN=$(CURDIR)/bin/connector-platforms $(GO) test -tags platforms -count=1 ./manifest/zapierapp/ ./manifest/n8nnode/
 
 ## test-deps: Debian packages the tests use (redis-server for the tests of
 ## replicas sharing Redis), installed when missing and running as root

@@ -363,7 +363,7 @@ func TestExportMakeRefusesToOverwriteUnlessForced(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "keep", string(kept), "other files are left alone")
 
-	for _, args := range [][]string{{"export"}, {"export", "zapier"}, {"export", "make"}} {
+	for _, args := range [][]string{{"export"}, {"export", "pipedream"}, {"export", "make"}, {"export", "zapier"}, {"export", "n8n"}} {
 		_, _, _, err := runCLI(t, nil, args...)
 		assert.Error(t, err, args)
 	}

@@ -13,8 +13,8 @@ import (
 	"github.com/profitwell-connector/connector/modules"
 )
 
-// exportCmd writes the connector in another platform's app format; "make"
-// (Make and Boost.space Integrator) is the one format.
+// exportCmd writes the connector in another platform's app format: "make"
+// (Make and Boost.space Integrator), "zapier" or "n8n".
 func exportCmd(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
 		_, _ = io.WriteString(stderr, commandHelp["export"])
@@ -23,11 +23,14 @@ func exportCmd(args []string, getenv func(string) string, stdout, stderr io.Writ
 		}
 		return flag.ErrHelp
 	}
-	if args[0] != "make" {
-		_, _ = io.WriteString(stderr, commandHelp["export"])
-		return fmt.Errorf("unknown export format %q (the one format is \"make\")", args[0])
+	switch args[0] {
+	case "make":
+		return exportMake(args[1:], getenv, stdout, stderr)
+	case "zapier", "n8n":
+		return exportPlatform(args[0], args[1:], getenv, stdout, stderr)
 	}
-	return exportMake(args[1:], getenv, stdout, stderr)
+	_, _ = io.WriteString(stderr, commandHelp["export"])
+	return fmt.Errorf("unknown export format %q (the formats are \"make\", \"zapier\" and \"n8n\")", args[0])
 }
 
 func exportMake(args []string, getenv func(string) string, stdout, stderr io.Writer) error {

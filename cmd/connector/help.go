@@ -62,13 +62,41 @@ Examples:
   connector call getMonthlyMetrics metrics='["recurring_revenue"]' limit=1
   PW_TOKEN=... connector call getCompanySettings --token-env PW_TOKEN
 `,
-	"export": `Usage: connector export make --out DIR [flags]
+	"export": `Usage: connector export make|zapier|n8n --out DIR [flags]
 
-Writes the connector as a Make / Boost.space Integrator custom app. The only
-format is "make"; run "connector export make --help" for its flags.
+Writes the connector as a Make / Boost.space Integrator custom app ("make"), a
+Zapier app ("zapier") or an n8n community node package ("n8n"); run
+"connector export FORMAT --help" for its flags.
 
-Example:
+Examples:
   connector export make --out ./make-app --public-url https://connector.example.com
+  connector export zapier --out ./zapier-app --public-url https://connector.example.com
+  connector export n8n --out ./n8n-node --public-url https://connector.example.com
+`,
+	"export zapier": `Usage: connector export zapier --out DIR [flags]
+
+Writes a Zapier app (zapier-platform-core 19.1.0: package.json, index.js,
+definition.json) generated from the registry: the private token as custom
+authentication verified by the connector, list and trigger modules as polling
+triggers, read actions as searches, other actions as creates, RPCs as dynamic
+dropdowns. Its operations call this connector at --public-url with the engine
+key from the app's environment (zapier env:set VERSION CONNECTOR_API_KEY=...)
+or from --api-key-env. Publish it with "npm install && zapier push" in DIR.
+
+Examples:
+  connector export zapier --out ./zapier-app --public-url https://profitwell-connector.example.com
+`,
+	"export n8n": `Usage: connector export n8n --out DIR [flags]
+
+Writes an n8n community node package (a declarative node and its credential
+type) generated from the registry: one resource per module group, one
+operation per module, load-options methods from the RPCs, cursor pagination
+for lists. Requests go to --public-url; the credential holds the private token
+and the connector's engine key (its default from --api-key-env). Install DIR
+in n8n as a community node (see the README).
+
+Examples:
+  connector export n8n --out ./n8n-node --public-url https://profitwell-connector.example.com
 `,
 	"export make": `Usage: connector export make --out DIR [flags]
 
@@ -95,6 +123,7 @@ Usage:
   connector manifest [flags]          print the app manifest
   connector call MODULE key=value...  run one module against the sandbox or a real token
   connector export make --out DIR     write the Make / Integrator custom app
+  connector export zapier|n8n --out DIR  write the Zapier app or the n8n node
   connector version                   print the version
   connector help [COMMAND]            print this, or a command's help
 
