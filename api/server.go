@@ -55,6 +55,9 @@ type Deps struct {
 	Ready *atomic.Bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Mounts are handlers served under a path prefix ("/console"), outside
+	// the engine routes' guard: each authenticates its own requests.
+	Mounts map[string]http.Handler
 }
 
 // Server serves the connector's HTTP API.
@@ -112,6 +115,9 @@ func NewServer(d Deps) (*Server, error) {
 	}
 	s := &Server{deps: d, manifest: body, etag: etag, metrics: m, keys: hashKeys(d.APIKeys)}
 	s.mux = s.routes()
+	for prefix, h := range d.Mounts {
+		s.mux.Mount(prefix, h)
+	}
 	return s, nil
 }
 

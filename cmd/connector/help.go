@@ -33,6 +33,7 @@ Examples:
   connector sandbox --addr 127.0.0.1:8081
   connector sandbox --sandbox-token my-test-token-1 --sandbox-seed 42
   curl -s http://127.0.0.1:8081/v2/plans/ -H 'Authorization: sandbox-private-token'
+  curl -s -X POST http://127.0.0.1:8081/_sandbox/faults -H 'Authorization: sandbox-private-token' -d '{"kind":"status","status":503}'
 `,
 	"manifest": `Usage: connector manifest [flags]
 

@@ -24,7 +24,7 @@ func sandbox(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer stopLogging()
-	emu := profitwelltest.New(profitwelltest.Options{
+	emu := profitwelltest.NewSandbox(profitwelltest.Options{
 		Seed: c.SandboxSeed, Tokens: []string{c.SandboxToken}, RateLimit: c.SandboxRateLimit,
 	})
 	ln, err := net.Listen("tcp", c.Addr)
@@ -45,6 +45,7 @@ func sandbox(ctx context.Context, args []string, getenv func(string) string, std
 	logger.Info().Str("addr", ln.Addr().String()).Str("sandbox_token", c.SandboxToken).
 		Msgf("ProfitWell sandbox ready; point a connector at it with --profitwell-url http://%s", addr)
 	logger.Info().Msgf("try: curl -s http://%s/v2/plans/ -H 'Authorization: %s'", addr, c.SandboxToken)
+	logger.Info().Msgf("faults on demand: curl -s -X POST http://%s%sfaults -H 'Authorization: %s' -d '{\"kind\":\"status\",\"status\":503}'", addr, profitwelltest.SandboxPrefix, c.SandboxToken)
 	select {
 	case err := <-served:
 		return fmt.Errorf("serve: %w", err)

@@ -64,8 +64,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer stopLogging()
 
 	baseURL := c.ProfitWellURL
+	mounts := map[string]http.Handler{}
 	if c.Sandbox {
-		emu, err := profitwelltest.Start(profitwelltest.Options{
+		emu, err := profitwelltest.StartSandbox(profitwelltest.Options{
 			Seed: c.SandboxSeed, Tokens: []string{c.SandboxToken}, RateLimit: c.SandboxRateLimit,
 		})
 		if err != nil {
@@ -73,7 +74,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		defer emu.Close()
 		baseURL = emu.URL
+		mounts["/_sandbox"] = emu.Sandbox.ControlHandler()
 	}
+
 
 	shared, err := openShared(ctx, c, logger)
 	if err != nil {
@@ -105,7 +108,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Registry: registry, Client: client, Manifest: modules.Document(registry),
 		Logger: logger, Registerer: reg, Gatherer: reg, APIKeys: c.APIKeys, Verifier: shared.verifier,
 		Idempotency: shared.idempotency, IdempotencyRetention: c.IdempotencyTTL,
-		DefaultTimeout: c.ExecutionTimeout, MaxTimeout: c.MaxExecutionTimeout, Ready: ready,
+		DefaultTimeout: c.ExecutionTimeout, MaxTimeout: c.MaxExecutionTimeout, Ready: ready, Mounts: mounts,
 	})
 	if err != nil {
 		return err

@@ -20,6 +20,11 @@ type Server struct {
 	// Emulator is the handler being served, for fault injection and
 	// inspection.
 	Emulator *Emulator
+	// Sandbox is set by StartSandbox: the Emulator behind its control API
+	// (after a reset, Sandbox.Emulator() is the one served).
+	Sandbox *Sandbox
+
+	handler http.Handler
 
 	srv    *http.Server
 	done   chan struct{}
@@ -35,6 +40,22 @@ type Server struct {
 
 // Start serves a new Emulator (see New) on 127.0.0.1 with an ephemeral port.
 func Start(opts Options) (*Server, error) {
+	emu := New(opts)
+	return start(emu, emu)
+}
+
+// StartSandbox serves a new Sandbox (see NewSandbox) like Start: the
+// emulator with its control API under /_sandbox/.
+func StartSandbox(opts Options) (*Server, error) {
+	sb := NewSandbox(opts)
+	s, err := start(sb.Emulator(), sb)
+	if s != nil {
+		s.Sandbox = sb
+	}
+	return s, err
+}
+
+func start(emu *Emulator, h http.Handler) (*Server, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -42,7 +63,8 @@ func Start(opts Options) (*Server, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
 		URL:      "http://" + ln.Addr().String(),
-		Emulator: New(opts),
+		Emulator: emu,
+		handler:  h,
 		done:     make(chan struct{}),
 		cancel:   cancel,
 	}
@@ -70,7 +92,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.inflight.Add(1)
 	s.mu.Unlock()
 	defer s.inflight.Done()
-	s.Emulator.ServeHTTP(w, r)
+	s.handler.ServeHTTP(w, r)
 }
 
 // Close stops the server: the listener and every connection are closed,
