@@ -77,7 +77,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		mounts["/_sandbox"] = emu.Sandbox.ControlHandler()
 	}
 
-
 	shared, err := openShared(ctx, c, logger)
 	if err != nil {
 		return err
