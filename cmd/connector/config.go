@@ -41,6 +41,7 @@ type config struct {
 	UpstreamRate        float64
 	UpstreamBurst       int
 	DebugAddr           string
+	Console             bool
 }
 
 // setting describes one configuration entry, for flags, env and README.
@@ -164,6 +165,7 @@ func settings() []setting {
 			c.UpstreamBurst = n
 			return nil
 		}},
+		{name: "console", serve: true, def: "false", usage: "serve the web console at /console (always on with --sandbox); its calls carry the engine key typed into it", set: boolSetter(func(c *config) *bool { return &c.Console })},
 		{name: "debug-addr", def: "", usage: "listen address of a separate profiling server (net/http/pprof under /debug/pprof/); empty: off. Keep it on loopback or a private port", set: func(c *config, v string) error {
 			if v != "" {
 				if _, _, err := net.SplitHostPort(v); err != nil {

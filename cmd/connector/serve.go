@@ -17,6 +17,7 @@ import (
 	"golang.org/x/net/netutil"
 
 	"github.com/profitwell-connector/connector/api"
+	"github.com/profitwell-connector/connector/api/console"
 	"github.com/profitwell-connector/connector/api/idempotency"
 	"github.com/profitwell-connector/connector/connection/profitwell"
 	"github.com/profitwell-connector/connector/connection/profitwell/profitwelltest"
@@ -75,6 +76,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		defer emu.Close()
 		baseURL = emu.URL
 		mounts["/_sandbox"] = emu.Sandbox.ControlHandler()
+	}
+	if c.Console || c.Sandbox {
+		mounts[console.Prefix] = console.New(console.Options{Sandbox: c.Sandbox, SandboxToken: c.SandboxToken, EngineAuth: len(c.APIKeys) > 0})
 	}
 
 	shared, err := openShared(ctx, c, logger)
