@@ -10,7 +10,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 IMAGE       ?= profitwell-connector:$(VERSION)
 PROMTOOL    ?= promtool
 
-.PHONY: run test test-deps fmt-check test-deploy test-monitoring test-platforms image lint build cover golden docs clean bench bench-micro loadtest
+.PHONY: run test test-deps screenshots fmt-check test-deploy test-monitoring test-platforms image lint build cover golden docs clean bench bench-micro loadtest
 
 ## run: serve on :8080 against the embedded ProfitWell sandbox (no account needed)
 run:
@@ -54,11 +54,20 @@ test-platforms:
 	CONNECTOR_BIN=$(CURDIR)/bin/connector-platforms $(GO) test -tags platforms -count=1 ./manifest/zapierapp/ ./manifest/n8nnode/
 
 ## test-deps: Debian packages the tests use (redis-server for the tests of
-## replicas sharing Redis), installed when missing and running as root
+## replicas sharing Redis, headless Chromium for the console's browser tests),
+## installed when missing and running as root
 test-deps:
 	@command -v redis-server >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; \
 	  else echo "the tests need redis-server: sudo apt-get install redis-server"; exit 1; fi; }
+	@command -v chromium-headless-shell >/dev/null 2>&1 || command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium-headless-shell fonts-dejavu-core >/dev/null; \
+	  else echo "the tests need headless Chromium: sudo apt-get install chromium-headless-shell"; exit 1; fi; }
+
+## screenshots: the console's screenshots in the README (docs/console-*.png),
+## taken by its browser test
+screenshots: test-deps
+	CONSOLE_SCREENSHOTS=$(CURDIR)/docs $(GO) test -count=1 -run 'TestConsoleRunsModules' ./api/console/
 
 ## fmt-check: fail when gofmt would change a tracked Go file
 fmt-check:

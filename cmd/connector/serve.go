@@ -164,6 +164,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			Msg("--shutdown-timeout is below --max-execution-timeout: on shutdown, long executions are canceled")
 	}
 
+	if mounts[console.Prefix] != nil {
+		logger.Info().Msgf("console: http://%s%s/", localURL(addr), console.Prefix)
+	}
+
 	select {
 	case err := <-served:
 		return fmt.Errorf("serve: %w", err)

@@ -147,7 +147,7 @@
 
   // ---- fields -------------------------------------------------------------
 
-  const TYPE_LABEL = { uinteger: "whole number ≥ 0", integer: "whole number", number: "number", date: "date", email: "email", url: "URL" };
+  const TYPE_LABEL = { uinteger: "whole number", integer: "whole number", number: "number", date: "date", email: "email", url: "URL" };
 
   // field renders one manifest field as a labelled control. prefix makes
   // ids unique; path is the value's name in the request (headers[0].key).
