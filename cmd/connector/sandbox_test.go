@@ -243,3 +243,29 @@ func TestEmbeddedSandboxControlAPI(t *testing.T) {
 	assert.Contains(t, string(a.body), `"path":"/v2/company/settings/","query":"","status":401`)
 	assert.Equal(t, http.StatusNotFound, send(t, client, http.MethodGet, conn+"/_sandbox/nothing", token, "").status)
 }
+
+// TestConsoleIsServedWithSandboxOrConsoleFlag checks where /console is on:
+// by default with --sandbox, in serve mode only with --console.
+func TestConsoleIsServedWithSandboxOrConsoleFlag(t *testing.T) {
+	emu := profitwelltest.NewTestServer(t, profitwelltest.Options{Customers: -1, Users: -1})
+	client := &http.Client{Timeout: 10 * time.Second}
+	defer client.CloseIdleConnections()
+	for _, tc := range []struct {
+		args   []string
+		status int
+	}{
+		{[]string{"--insecure-no-auth", "--profitwell-url", emu.URL}, http.StatusNotFound},
+		{[]string{"--insecure-no-auth", "--profitwell-url", emu.URL, "--console"}, http.StatusOK},
+		{[]string{"--sandbox"}, http.StatusOK},
+	} {
+		addr, _, stop := startServe(t, append(tc.args, "--addr", "127.0.0.1:0", "--drain-delay", "0s"), nil)
+		a := send(t, client, http.MethodGet, "http://"+addr+"/console/", "", "")
+		assert.Equal(t, tc.status, a.status, "%v", tc.args)
+		if a.status == http.StatusOK {
+			assert.Contains(t, string(a.body), `<script src="app.js" defer></script>`)
+			assert.Contains(t, a.header.Get("Content-Security-Policy"), "connect-src 'self'")
+		}
+		client.CloseIdleConnections()
+		require.NoError(t, stop())
+	}
+}
