@@ -16,10 +16,10 @@ import (
 	"github.com/profitwell-connector/connector/connection/profitwell/profitwelltest"
 )
 
-// startProcess runs this test binary as the connector (a real process) with
+// startConnectorProcess runs this test binary as the connector (a real process) with
 // args, on a loopback port it picks itself, and returns the address it
 // logged.
-func startProcess(t *testing.T, args ...string) string {
+func startConnectorProcess(t *testing.T, args ...string) string {
 	t.Helper()
 	logs := &logSink{}
 	cmd := exec.Command(os.Args[0], append(args, "--addr", "127.0.0.1:0", "--drain-delay", "0s")...)
@@ -81,8 +81,8 @@ func send(t *testing.T, client *http.Client, method, url, auth, body string) htt
 // README's error table.
 func TestSandboxFaultsEndToEnd(t *testing.T) {
 	token := profitwelltest.DefaultToken
-	pw := "http://" + startProcess(t, "sandbox", "--sandbox-rate-limit=false")
-	conn := "http://" + startProcess(t, "--insecure-no-auth", "--profitwell-url", pw)
+	pw := "http://" + startConnectorProcess(t, "sandbox", "--sandbox-rate-limit=false")
+	conn := "http://" + startConnectorProcess(t, "--insecure-no-auth", "--profitwell-url", pw)
 	client := &http.Client{Timeout: 20 * time.Second}
 	defer client.CloseIdleConnections()
 
@@ -227,7 +227,7 @@ func TestSandboxFaultsEndToEnd(t *testing.T) {
 // TestEmbeddedSandboxControlAPI checks that `--sandbox` serves the same
 // control API under the connector's own address.
 func TestEmbeddedSandboxControlAPI(t *testing.T) {
-	conn := "http://" + startProcess(t, "--sandbox")
+	conn := "http://" + startConnectorProcess(t, "--sandbox")
 	client := &http.Client{Timeout: 20 * time.Second}
 	defer client.CloseIdleConnections()
 	token := profitwelltest.DefaultToken
