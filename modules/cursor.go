@@ -11,8 +11,15 @@ import (
 	"github.com/profitwell-connector/connector/manifest"
 )
 
-// maxCursorLen bounds the cursor a caller can send.
-const maxCursorLen = 4096
+// maxPositionLen bounds the JSON of a position a module may write: the
+// registry refuses to answer with a larger one, and a module's position type
+// is sized to fit (the customers pager's largest position is about 4.4 KiB).
+const maxPositionLen = 6 << 10
+
+// maxCursorLen bounds the cursor a caller can send: the longest cursor a
+// position of maxPositionLen bytes encodes to (the module name is a short
+// declared identifier, the fingerprint 24 characters).
+var maxCursorLen = base64.RawURLEncoding.EncodedLen(maxPositionLen + len(`{"m":"","f":"","p":}`) + 64 + 24)
 
 // position is a list module's place inside its results, wrapped with what it
 // belongs to so a cursor cannot be replayed against another module, token or
@@ -44,6 +51,10 @@ func fingerprint(module, tokenHash string, values manifest.Values) string {
 	h.Write(b)
 	return hex.EncodeToString(h.Sum(nil)[:12])
 }
+
+// errPositionTooLarge is a module's defect: its position outgrew
+// maxPositionLen.
+var errPositionTooLarge = errors.New("list position larger than a cursor may hold")
 
 func encodeCursor(p position) string {
 	b, _ := json.Marshal(p)

@@ -179,6 +179,9 @@ func (r *Registry) Execute(ctx context.Context, env Env, req Request) (Output, e
 		return Output{}, err
 	}
 	if out.next != nil {
+		if len(out.next) > maxPositionLen {
+			return Output{}, fmt.Errorf("%s: %w", spec.Name, errPositionTooLarge)
+		}
 		if fp == "" {
 			fp = fingerprint(spec.Name, req.TokenHash, values)
 		}

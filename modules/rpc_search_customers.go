@@ -54,7 +54,11 @@ var rpcSearchCustomers = &RPC{
 		needle := strings.ToLower(query)
 		for pages := 0; (pages < searchPages || len(opts) == 0 && pages < searchEmptyPages) &&
 			len(opts) < searchOptions && (pages == 0 || at != nil); pages++ {
-			cp, err := fetchCustomers(ctx, env.PW, q, PageRequest{At: at, Size: size})
+			pos, err := decodeCustomersPos(at)
+			if err != nil {
+				return RPCResult{}, err
+			}
+			cp, err := fetchCustomers(ctx, env.PW, q, pos, false, size)
 			if err != nil {
 				return RPCResult{}, err
 			}
