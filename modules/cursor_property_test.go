@@ -121,6 +121,11 @@ func TestLargestPositionFitsACursor(t *testing.T) {
 	require.True(t, pos.valid())
 	at, err := json.Marshal(pos)
 	require.NoError(t, err)
-	c := encodeCursor(position{Module: "listCustomers", Fingerprint: fingerprint("listCustomers", "x", nil), At: at})
+	assert.LessOrEqual(t, len(at), maxPositionLen)
+	seal, err := newSealer(nil)
+	require.NoError(t, err)
+	c := seal.seal(cursorBinding("listCustomers", "x", nil), at)
 	assert.LessOrEqual(t, len(c), maxCursorLen)
+	_, err = seal.open(cursorBinding("listCustomers", "x", nil), c)
+	assert.NoError(t, err)
 }

@@ -84,14 +84,10 @@ func (l *List[P]) run(ctx context.Context, env Env, in input) (Output, error) {
 	if err != nil {
 		return Output{}, err
 	}
-	var at json.RawMessage
-	if in.cursor != nil {
-		at = in.cursor.At
-	}
 	if l.All != nil {
-		return l.runAll(ctx, env, p, in.limit, at)
+		return l.runAll(ctx, env, p, in.limit, in.at)
 	}
-	return l.runPaged(ctx, env, p, in.limit, at)
+	return l.runPaged(ctx, env, p, in.limit, in.at)
 }
 
 func (l *List[P]) runAll(ctx context.Context, env Env, p P, limit int, at json.RawMessage) (Output, error) {

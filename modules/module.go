@@ -41,8 +41,9 @@ type Module interface {
 type input struct {
 	values manifest.Values
 	limit  int
-	cursor *position // nil: start from the beginning
-	state  json.RawMessage
+	// at is the authenticated position of a cursor or a trigger's state;
+	// nil: start from the beginning.
+	at json.RawMessage
 }
 
 // Output is the result of one execution.
@@ -59,8 +60,8 @@ type Output struct {
 	// after this execution.
 	Invalidates []string
 
-	// next is the list position after the last bundle; the registry wraps
-	// it into NextCursor.
+	// next is the position after the last bundle; the registry seals it
+	// into NextCursor (lists) or State (triggers).
 	next json.RawMessage
 }
 

@@ -1,6 +1,7 @@
 package modules
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -26,6 +27,12 @@ type Options struct {
 	CacheEntries int
 	// Now is the clock of the RPC cache; nil means time.Now.
 	Now func() time.Time
+	// CursorKeys authenticate cursors and trigger states (HMAC-SHA256): the
+	// first signs, every one verifies, so replicas that share them accept
+	// each other's positions and keys can be rotated. Each is at least
+	// MinCursorKeyLen bytes. None means one random key for this registry:
+	// positions are then accepted only by the process that wrote them.
+	CursorKeys [][]byte
 }
 
 // Registry is the checked, ordered set of modules and RPCs.
@@ -37,6 +44,7 @@ type Registry struct {
 	rpcs   map[string]*RPC
 	rpcDef []manifest.RPCSpec
 	cache  *ttlCache
+	seal   *sealer
 }
 
 // NewRegistry checks every declaration and indexes them. It collects every
@@ -58,6 +66,10 @@ func NewRegistry(opts Options, mods []Module, rpcs []*RPC) (*Registry, error) {
 		cache:  newTTLCache(opts.CacheEntries, opts.Now),
 	}
 	var errs []error
+	var err error
+	if r.seal, err = newSealer(opts.CursorKeys); err != nil {
+		errs = append(errs, err)
+	}
 	if opts.LimitCap < 1 {
 		errs = append(errs, fmt.Errorf("limit cap %d must be at least 1", opts.LimitCap))
 	}
@@ -144,14 +156,14 @@ func (r *Registry) Execute(ctx context.Context, env Env, req Request) (Output, e
 	}
 	m, spec := r.mods[i], r.specs[i]
 	values, verr := manifest.Validate(r.inputs[i], req.Parameters)
-	badCursor := req.Cursor != "" && spec.Kind != manifest.KindSearch
+	wrongCursor := req.Cursor != "" && spec.Kind != manifest.KindSearch
 	badState := len(req.State) > 0 && string(req.State) != "null" && spec.Kind != manifest.KindTrigger
-	if verr != nil || badCursor || badState {
+	if verr != nil || wrongCursor || badState {
 		problems := &manifest.ValidationError{}
 		if verr != nil && !errors.As(verr, &problems) {
 			return Output{}, verr
 		}
-		if badCursor {
+		if wrongCursor {
 			problems.Add("cursor", "only search modules take a cursor")
 		}
 		if badState {
@@ -159,33 +171,43 @@ func (r *Registry) Execute(ctx context.Context, env Env, req Request) (Output, e
 		}
 		return Output{}, problems
 	}
-	in := input{values: values, state: req.State}
-	// The query's fingerprint binds cursors to it; it is computed only when
-	// a cursor comes in or goes out (modules never change values).
-	var fp string
+	in := input{values: values}
+	// The binding of a list's cursor is computed only when a cursor comes
+	// in or goes out (modules never change values).
+	var binding string
 	if spec.IsList() {
 		in.limit = int(values[manifest.LimitName].(int64))
-		if req.Cursor != "" {
-			fp = fingerprint(spec.Name, req.TokenHash, values)
-			pos, err := decodeCursor(req.Cursor, spec.Name, fp)
-			if err != nil {
-				return Output{}, err
-			}
-			in.cursor = pos
+	}
+	if req.Cursor != "" {
+		binding = cursorBinding(spec.Name, req.TokenHash, values)
+		pos, err := r.seal.open(binding, req.Cursor)
+		if err != nil {
+			return Output{}, badCursor(err.Error())
 		}
+		in.at = pos
+	}
+	if spec.Kind == manifest.KindTrigger && len(req.State) > 0 && string(req.State) != "null" {
+		pos, err := r.openState(spec.Name, req.State)
+		if err != nil {
+			return Output{}, err
+		}
+		in.at = pos
 	}
 	out, err := m.run(ctx, env, in)
 	if err != nil {
 		return Output{}, err
 	}
-	if out.next != nil {
-		if len(out.next) > maxPositionLen {
-			return Output{}, fmt.Errorf("%s: %w", spec.Name, errPositionTooLarge)
+	if len(out.next) > maxPositionLen {
+		return Output{}, fmt.Errorf("%s: %w", spec.Name, errPositionTooLarge)
+	}
+	switch {
+	case spec.Kind == manifest.KindTrigger:
+		out.State, _ = json.Marshal(triggerState{Module: spec.Name, Position: r.seal.seal(stateBinding(spec.Name), out.next)})
+	case out.next != nil:
+		if binding == "" {
+			binding = cursorBinding(spec.Name, req.TokenHash, values)
 		}
-		if fp == "" {
-			fp = fingerprint(spec.Name, req.TokenHash, values)
-		}
-		out.NextCursor = encodeCursor(position{Module: spec.Name, Fingerprint: fp, At: out.next})
+		out.NextCursor = r.seal.seal(binding, out.next)
 	}
 	for _, name := range out.Invalidates {
 		r.cache.dropPrefix(cachePrefix(name, req.TokenHash))
@@ -214,7 +236,7 @@ func (r *Registry) CallRPC(ctx context.Context, env Env, call RPCCall) (RPCResul
 		return RPCResult{}, err
 	}
 	key := cachePrefix(call.Name, call.TokenHash) +
-		fingerprint(call.Name, call.Query+"\x00"+call.Cursor, values)
+		cursorBinding(call.Name, call.Query+"\x00"+call.Cursor, values)
 	if rpc.CacheTTL > 0 {
 		if v, ok := r.cache.get(key); ok {
 			return v.(RPCResult), nil
@@ -231,6 +253,33 @@ func (r *Registry) CallRPC(ctx context.Context, env Env, call RPCCall) (RPCResul
 		r.cache.put(key, res, rpc.CacheTTL)
 	}
 	return res, nil
+}
+
+// triggerState is what the engine stores between a trigger's runs.
+type triggerState struct {
+	Module   string `json:"module"`
+	Position string `json:"position"`
+}
+
+// openState checks a trigger's state and returns the position inside.
+func (r *Registry) openState(module string, state json.RawMessage) (json.RawMessage, error) {
+	var st triggerState
+	dec := json.NewDecoder(bytes.NewReader(state))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&st); err != nil || st.Position == "" || dec.More() {
+		return nil, manifest.Invalid("state", "is not a state this module wrote")
+	}
+	if st.Module != module {
+		return nil, manifest.Invalid("state", "belongs to another module")
+	}
+	pos, err := r.seal.open(stateBinding(module), st.Position)
+	if errors.Is(err, errAltered) {
+		return nil, manifest.Invalid("state", "is not a state this module wrote")
+	}
+	if err != nil {
+		return nil, manifest.Invalid("state", err.Error())
+	}
+	return pos, nil
 }
 
 func cachePrefix(rpc, tokenHash string) string { return rpc + "\x00" + tokenHash + "\x00" }

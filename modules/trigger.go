@@ -1,7 +1,6 @@
 package modules
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -49,40 +48,21 @@ func (t *Trigger[P]) check() []error {
 	return errs
 }
 
-// triggerState is what the engine stores between runs.
-type triggerState struct {
-	Module string          `json:"module"`
-	At     json.RawMessage `json:"position"`
-}
-
 func (t *Trigger[P]) run(ctx context.Context, env Env, in input) (Output, error) {
 	p, err := bindParams[P](in.values)
 	if err != nil {
 		return Output{}, err
 	}
-	var at json.RawMessage
-	if len(in.state) > 0 && !bytes.Equal(bytes.TrimSpace(in.state), []byte("null")) {
-		var st triggerState
-		dec := json.NewDecoder(bytes.NewReader(in.state))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&st); err != nil || len(st.At) == 0 {
-			return Output{}, manifest.Invalid("state", "is not a state this module wrote")
+	at := in.at
+	if at == nil {
+		if at, err = t.Start(ctx, env, p); err != nil {
+			return Output{}, err
 		}
-		if st.Module != t.Def.Name {
-			return Output{}, manifest.Invalid("state", "belongs to another module")
-		}
-		at = st.At
-	} else if at, err = t.Start(ctx, env, p); err != nil {
-		return Output{}, err
 	}
 	fetch := func(req PageRequest) (Page, error) { return t.Page(ctx, env, p, req) }
 	items, next, done, err := collect(ctx, t.Def.Name, in.limit, t.MaxPageSize, at, fetch)
 	if err != nil {
 		return Output{}, err
 	}
-	state, err := json.Marshal(triggerState{Module: t.Def.Name, At: next})
-	if err != nil {
-		return Output{}, err
-	}
-	return Output{Bundles: items, HasMore: !done, State: state}, nil
+	return Output{Bundles: items, HasMore: !done, next: next}, nil
 }
