@@ -3,12 +3,10 @@ package modules
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"slices"
 	"time"
 
 	"github.com/profitwell-connector/connector/connection/profitwell"
-	"github.com/profitwell-connector/connector/manifest"
 )
 
 // ProfitWell's customers API pages by page number (at most 250 rows a page)
@@ -81,17 +79,6 @@ func customerSecond(c *profitwell.CustomerRow) int64 {
 		return 0
 	}
 	return t.Unix()
-}
-
-func decodeCustomersPos(at json.RawMessage) (customersPos, error) {
-	var pos customersPos
-	if at == nil {
-		return pos, nil
-	}
-	if err := json.Unmarshal(at, &pos); err != nil || !pos.valid() {
-		return pos, manifest.Invalid("cursor", "is malformed")
-	}
-	return pos, nil
 }
 
 // customersPage is one upstream page of customers and what is needed to
@@ -206,23 +193,15 @@ func fetchCustomers(ctx context.Context, s *profitwell.Session, q customersQuery
 }
 
 // customersListPage fetches and cuts one page for the runner.
-func customersListPage(ctx context.Context, s *profitwell.Session, q customersQuery, req PageRequest) (Page, error) {
-	pos, err := decodeCustomersPos(req.At)
+func customersListPage(ctx context.Context, s *profitwell.Session, q customersQuery, req PageRequest[customersPos]) (Page[customersPos], error) {
+	cp, err := fetchCustomers(ctx, s, q, req.At, req.Resumed, req.Size)
 	if err != nil {
-		return Page{}, err
-	}
-	cp, err := fetchCustomers(ctx, s, q, pos, req.Resumed, req.Size)
-	if err != nil {
-		return Page{}, err
+		return Page[customersPos]{}, err
 	}
 	n := min(len(cp.rows), req.Size)
-	at, err := json.Marshal(cp.after(n))
-	if err != nil {
-		return Page{}, err
-	}
 	items := make([]any, n)
 	for i := range cp.rows[:n] {
 		items[i] = &cp.rows[i] // passed through as its JSON, without a copy
 	}
-	return Page{Items: items, Next: at, Done: cp.done && n == len(cp.rows)}, nil
+	return Page[customersPos]{Items: items, Next: cp.after(n), Done: cp.done && n == len(cp.rows)}, nil
 }

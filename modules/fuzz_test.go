@@ -45,26 +45,16 @@ func fuzzRegistry(tb testing.TB) *Registry {
 			return out, nil
 		},
 	}
-	paged := &List[fuzzListParams]{
+	paged := &Paged[fuzzListParams, Offset]{
 		Def:         fuzzListSpec("fuzzPaged"),
 		MaxPageSize: 4,
-		Page: func(_ context.Context, _ Env, p fuzzListParams, req PageRequest) (Page, error) {
-			var pos struct {
-				N int `json:"n"`
+		Page: PageNumbers(4, func(_ context.Context, _ Env, p fuzzListParams, page, perPage int) ([]any, error) {
+			var items []any
+			for i := (page - 1) * perPage; i < 30 && len(items) < perPage; i++ {
+				items = append(items, fmt.Sprintf("%s-%d", p.Query, i))
 			}
-			if req.At != nil {
-				if err := json.Unmarshal(req.At, &pos); err != nil || pos.N < 0 || pos.N > 30 {
-					return Page{}, errors.Join(ErrBadCursor, manifest.Invalid("cursor", "is malformed"))
-				}
-			}
-			n := min(req.Size, 30-pos.N)
-			items := make([]any, n)
-			for i := range items {
-				items[i] = fmt.Sprintf("%s-%d", p.Query, pos.N+i)
-			}
-			next, _ := json.Marshal(map[string]int{"n": pos.N + n})
-			return Page{Items: items, Next: next, Done: pos.N+n >= 30}, nil
-		},
+			return items, nil
+		}),
 	}
 	reg, err := NewRegistry(Options{}, []Module{all, paged}, nil)
 	if err != nil {

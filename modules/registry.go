@@ -147,70 +147,111 @@ type Request struct {
 	State      json.RawMessage
 }
 
-// Execute validates the parameters against the module's fields (defaults
-// first, every bad field named), checks the cursor and runs the module.
+// Prepared is an execution whose request passed validation.
+type Prepared struct {
+	m       Module
+	spec    manifest.ModuleSpec
+	token   string
+	in      input
+	binding string // the cursor binding, once computed
+}
+
+// Execute validates a request (Prepare) and runs it (Run).
 func (r *Registry) Execute(ctx context.Context, env Env, req Request) (Output, error) {
+	x, err := r.Prepare(req)
+	if err != nil {
+		return Output{}, err
+	}
+	return r.Run(ctx, env, x)
+}
+
+// Prepare checks everything a request carries in one pass: the parameters
+// against the module's fields (defaults first), the module's rules across
+// fields, and the cursor or state (that the module takes one, and that it is
+// one this connector wrote for this module, connection and parameters). All
+// problems come back in one manifest.ValidationError (wrapping ErrBadCursor
+// when the cursor is one of them).
+func (r *Registry) Prepare(req Request) (*Prepared, error) {
 	i, ok := r.byName[req.Module]
 	if !ok {
-		return Output{}, fmt.Errorf("%w %q", ErrUnknownModule, safeName(req.Module))
+		return nil, fmt.Errorf("%w %q", ErrUnknownModule, safeName(req.Module))
 	}
-	m, spec := r.mods[i], r.specs[i]
-	values, verr := manifest.Validate(r.inputs[i], req.Parameters)
-	wrongCursor := req.Cursor != "" && spec.Kind != manifest.KindSearch
-	badState := len(req.State) > 0 && string(req.State) != "null" && spec.Kind != manifest.KindTrigger
-	if verr != nil || wrongCursor || badState {
-		problems := &manifest.ValidationError{}
-		if verr != nil && !errors.As(verr, &problems) {
-			return Output{}, verr
+	x := &Prepared{m: r.mods[i], spec: r.specs[i], token: req.TokenHash}
+	problems := &manifest.ValidationError{}
+	add := func(err error) error {
+		var v *manifest.ValidationError
+		if err != nil && !errors.As(err, &v) {
+			return err
 		}
-		if wrongCursor {
-			problems.Add("cursor", "only search modules take a cursor")
-		}
-		if badState {
-			problems.Add("state", "only trigger modules take a state")
-		}
-		return Output{}, problems
-	}
-	in := input{values: values}
-	// The binding of a list's cursor is computed only when a cursor comes
-	// in or goes out (modules never change values).
-	var binding string
-	if spec.IsList() {
-		in.limit = int(values[manifest.LimitName].(int64))
-	}
-	if req.Cursor != "" {
-		binding = cursorBinding(spec.Name, req.TokenHash, values)
-		pos, err := r.seal.open(binding, req.Cursor)
 		if err != nil {
-			return Output{}, badCursor(err.Error())
+			problems.Problems = append(problems.Problems, v.Problems...)
 		}
-		in.at = pos
+		return nil
 	}
-	if spec.Kind == manifest.KindTrigger && len(req.State) > 0 && string(req.State) != "null" {
-		pos, err := r.openState(spec.Name, req.State)
-		if err != nil {
-			return Output{}, err
+	values, err := manifest.Validate(r.inputs[i], req.Parameters)
+	if err := add(err); err != nil {
+		return nil, err
+	}
+	if err == nil {
+		if err := add(x.m.checkParams(values)); err != nil {
+			return nil, err
 		}
-		in.at = pos
 	}
-	out, err := m.run(ctx, env, in)
+	x.in.values = values
+	if x.spec.IsList() && err == nil {
+		x.in.limit = int(values[manifest.LimitName].(int64))
+	}
+	hasState := len(req.State) > 0 && string(req.State) != "null"
+	var cursorErr error
+	switch {
+	case req.Cursor != "" && x.spec.Kind != manifest.KindSearch:
+		problems.Add("cursor", "only search modules take a cursor")
+	case req.Cursor != "" && err == nil:
+		x.binding = cursorBinding(x.spec.Name, req.TokenHash, values)
+		if x.in.at, cursorErr = r.seal.open(x.binding, req.Cursor); cursorErr != nil {
+			problems.Add("cursor", cursorErr.Error())
+		}
+	}
+	switch {
+	case hasState && x.spec.Kind != manifest.KindTrigger:
+		problems.Add("state", "only trigger modules take a state")
+	case hasState:
+		pos, err := r.openState(x.spec.Name, req.State)
+		if err := add(err); err != nil {
+			return nil, err
+		}
+		x.in.at = pos
+	}
+	if err := problems.Err(); err != nil {
+		if cursorErr != nil {
+			return nil, errors.Join(ErrBadCursor, err)
+		}
+		return nil, err
+	}
+	return x, nil
+}
+
+// Run runs a prepared execution and writes the position after it into the
+// answer: the next cursor of a list, the new state of a trigger.
+func (r *Registry) Run(ctx context.Context, env Env, x *Prepared) (Output, error) {
+	out, err := x.m.run(ctx, env, x.in)
 	if err != nil {
 		return Output{}, err
 	}
 	if len(out.next) > maxPositionLen {
-		return Output{}, fmt.Errorf("%s: %w", spec.Name, errPositionTooLarge)
+		return Output{}, fmt.Errorf("%s: %w", x.spec.Name, errPositionTooLarge)
 	}
 	switch {
-	case spec.Kind == manifest.KindTrigger:
-		out.State, _ = json.Marshal(triggerState{Module: spec.Name, Position: r.seal.seal(stateBinding(spec.Name), out.next)})
+	case x.spec.Kind == manifest.KindTrigger:
+		out.State, _ = json.Marshal(triggerState{Module: x.spec.Name, Position: r.seal.seal(stateBinding(x.spec.Name), out.next)})
 	case out.next != nil:
-		if binding == "" {
-			binding = cursorBinding(spec.Name, req.TokenHash, values)
+		if x.binding == "" {
+			x.binding = cursorBinding(x.spec.Name, x.token, x.in.values)
 		}
-		out.NextCursor = r.seal.seal(binding, out.next)
+		out.NextCursor = r.seal.seal(x.binding, out.next)
 	}
 	for _, name := range out.Invalidates {
-		r.cache.dropPrefix(cachePrefix(name, req.TokenHash))
+		r.cache.dropPrefix(cachePrefix(name, x.token))
 	}
 	return out, nil
 }
@@ -242,9 +283,22 @@ func (r *Registry) CallRPC(ctx context.Context, env Env, call RPCCall) (RPCResul
 			return v.(RPCResult), nil
 		}
 	}
-	res, err := rpc.Run(ctx, env, RPCRequest{Values: values, Query: call.Query, Cursor: call.Cursor})
+	req := RPCRequest{Values: values, Query: call.Query}
+	binding := cursorBinding(call.Name, call.TokenHash+"\x00"+call.Query, values)
+	if call.Cursor != "" {
+		if req.At, err = r.seal.open(binding, call.Cursor); err != nil {
+			return RPCResult{}, badCursor(err.Error())
+		}
+	}
+	res, err := rpc.Run(ctx, env, req)
 	if err != nil {
 		return RPCResult{}, err
+	}
+	if len(res.next) > maxPositionLen {
+		return RPCResult{}, fmt.Errorf("%s: %w", call.Name, errPositionTooLarge)
+	}
+	if res.next != nil {
+		res.NextCursor, res.next = r.seal.seal(binding, res.next), nil
 	}
 	if res.Options == nil {
 		res.Options = []manifest.Option{}

@@ -67,16 +67,17 @@ func TestRegistryRefusesBadDefinitions(t *testing.T) {
 	}
 	wrong := &Action[wrongParams]{Def: echoSpec("wrong"), Run: func(context.Context, Env, wrongParams) (any, error) { return nil, nil }}
 	noRun := &Action[echoParams]{Def: echoSpec("noRun")}
-	both := &List[numbersParams]{Def: numbersSpec("both"), MaxPageSize: 1,
-		Page: newPagedNumbers().Page, All: allNumbers.All}
-	_, err := NewRegistry(Options{}, []Module{echoAction("dup"), echoAction("dup"), wrong, noRun, both}, nil)
+	noAll := &List[numbersParams]{Def: numbersSpec("noAll")}
+	noPage := &Paged[numbersParams, Offset]{Def: numbersSpec("noPage"), MaxPageSize: 1}
+	_, err := NewRegistry(Options{}, []Module{echoAction("dup"), echoAction("dup"), wrong, noRun, noAll, noPage}, nil)
 	require.Error(t, err)
 	for _, want := range []string{
 		`module "dup": declared twice`,
 		`module "wrong": field "name" has no Go field`,
 		`tagged "nom", which is not a declared field`,
 		`module "noRun": action without Run`,
-		`module "both": a list sets exactly one of Page and All`,
+		`module "noAll": a list needs All`,
+		`module "noPage": a paged list needs Page and MaxPageSize`,
 		`field "name" takes options from unknown rpc "names"`,
 	} {
 		assert.ErrorContains(t, err, want)
