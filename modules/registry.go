@@ -25,7 +25,9 @@ type Options struct {
 	LimitCap int
 	// CacheEntries bounds the RPC cache; 0 means 4096.
 	CacheEntries int
-	// Now is the clock of the RPC cache; nil means time.Now.
+	// Now is the registry's clock: the instant the date "now" stands for in
+	// parameters, the modules' Env.Now when the caller gives none, and the
+	// RPC cache's expiry. Nil means time.Now.
 	Now func() time.Time
 	// CursorKeys authenticate cursors and trigger states (HMAC-SHA256): the
 	// first signs, every one verifies, so replicas that share them accept
@@ -45,6 +47,7 @@ type Registry struct {
 	rpcDef []manifest.RPCSpec
 	cache  *ttlCache
 	seal   *sealer
+	now    func() time.Time
 }
 
 // NewRegistry checks every declaration and indexes them. It collects every
@@ -64,6 +67,7 @@ func NewRegistry(opts Options, mods []Module, rpcs []*RPC) (*Registry, error) {
 		byName: map[string]int{},
 		rpcs:   map[string]*RPC{},
 		cache:  newTTLCache(opts.CacheEntries, opts.Now),
+		now:    opts.Now,
 	}
 	var errs []error
 	var err error
@@ -188,7 +192,7 @@ func (r *Registry) Prepare(req Request) (*Prepared, error) {
 		}
 		return nil
 	}
-	values, err := manifest.Validate(r.inputs[i], req.Parameters)
+	values, err := manifest.ValidateAt(r.inputs[i], req.Parameters, r.now())
 	if err := add(err); err != nil {
 		return nil, err
 	}
@@ -234,6 +238,9 @@ func (r *Registry) Prepare(req Request) (*Prepared, error) {
 // Run runs a prepared execution and writes the position after it into the
 // answer: the next cursor of a list, the new state of a trigger.
 func (r *Registry) Run(ctx context.Context, env Env, x *Prepared) (Output, error) {
+	if env.Now == nil {
+		env.Now = r.now
+	}
 	out, err := x.m.run(ctx, env, x.in)
 	if err != nil {
 		return Output{}, err
@@ -272,7 +279,7 @@ func (r *Registry) CallRPC(ctx context.Context, env Env, call RPCCall) (RPCResul
 	if !ok {
 		return RPCResult{}, fmt.Errorf("%w %q", ErrUnknownRPC, safeName(call.Name))
 	}
-	values, err := manifest.Validate(rpc.Def.Parameters, call.Parameters)
+	values, err := manifest.ValidateAt(rpc.Def.Parameters, call.Parameters, r.now())
 	if err != nil {
 		return RPCResult{}, err
 	}

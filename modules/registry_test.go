@@ -160,3 +160,27 @@ func TestTTLCacheEvictsLeastRecentlyUsed(t *testing.T) {
 	assert.False(t, okB)
 	assert.Equal(t, 2, c.len())
 }
+
+// TestOneClock: the date "now" in parameters and a module's Env.Now are the
+// registry's clock.
+func TestOneClock(t *testing.T) {
+	t.Parallel()
+	type atParams struct {
+		At *time.Time `param:"at"`
+	}
+	frozen := time.Date(2026, 12, 4, 17, 30, 0, 0, time.UTC)
+	spec := manifest.ModuleSpec{
+		Name: "clock", Label: "Clock", Description: "Tells the time.", Group: "Test", Kind: manifest.KindAction,
+		Expect:    []manifest.Field{{Name: "at", Label: "At", Help: "A date.", Type: manifest.TypeDate}},
+		Interface: []manifest.Field{{Name: "at", Label: "At", Type: manifest.TypeDate}},
+		Samples:   map[string]any{"at": "2026-01-01T00:00:00Z"},
+	}
+	mod := &Action[atParams]{Def: spec, Run: func(_ context.Context, env Env, p atParams) (any, error) {
+		return []time.Time{*p.At, env.Now()}, nil
+	}}
+	r, err := NewRegistry(Options{Now: func() time.Time { return frozen }}, []Module{mod}, nil)
+	require.NoError(t, err)
+	out, err := r.Execute(context.Background(), Env{}, Request{Module: "clock", Parameters: map[string]any{"at": "now"}})
+	require.NoError(t, err)
+	assert.Equal(t, []any{[]time.Time{frozen, frozen}}, out.Bundles)
+}
