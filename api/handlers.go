@@ -107,7 +107,7 @@ func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request, body []by
 	}
 
 	run := func(w http.ResponseWriter) {
-		s.runExecution(w, r, spec.Name, start, token, timeout, prepared)
+		s.runExecution(w, r, spec.Name, start, token, timeout, req.Parameters, prepared)
 	}
 	if key, fromHeader := s.idempotencyKey(r, spec); key != "" {
 		s.executeOnce(w, r, spec.Name, token.Hash(), key, fromHeader, timeout, &req, run)
@@ -118,10 +118,10 @@ func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request, body []by
 
 // runExecution runs the module and writes its answer.
 func (s *Server) runExecution(w http.ResponseWriter, r *http.Request, module string, start time.Time,
-	token profitwell.Token, timeout time.Duration, prepared *modules.Prepared) {
+	token profitwell.Token, timeout time.Duration, params map[string]any, prepared *modules.Prepared) {
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
-	release, err := s.deps.Rows.acquire(ctx, req.Parameters)
+	release, err := s.deps.Rows.acquire(ctx, params)
 	if err != nil {
 		s.finishExecution(w, r, module, start, s.deadlineError(ctx, err))
 		return

@@ -366,28 +366,9 @@ func unhex(c byte) byte {
 	return c - '0'
 }
 
-// rawForbiddenHeaders are request headers a caller may not set, with why.
-var rawForbiddenHeaders = map[string]string{
-	"Authorization":       "is sent by the connector from the connection; remove this header",
-	"Proxy-Authorization": "is not allowed: the connector authenticates with the connection's token only",
-	"Host":                "cannot be set: requests always go to the ProfitWell API",
-	"Cookie":              "cannot be set: the ProfitWell API does not use cookies",
-	"Content-Length":      "cannot be set: it is computed from the body",
-	"Transfer-Encoding":   "cannot be set: the HTTP client manages it",
-	"Connection":          "cannot be set: hop-by-hop headers are managed by the HTTP client",
-	"Keep-Alive":          "cannot be set: hop-by-hop headers are managed by the HTTP client",
-	"Proxy-Connection":    "cannot be set: hop-by-hop headers are managed by the HTTP client",
-	"Te":                  "cannot be set: hop-by-hop headers are managed by the HTTP client",
-	"Trailer":             "cannot be set: hop-by-hop headers are managed by the HTTP client",
-	"Upgrade":             "cannot be set: hop-by-hop headers are managed by the HTTP client",
-	"Expect":              "cannot be set: the HTTP client manages it",
-	"User-Agent":          "cannot be set: the connector identifies itself",
-	"Forwarded":           "cannot be set: the connector does not forward for others",
-	"X-Real-Ip":           "cannot be set: the connector does not forward for others",
-}
-
-// rawCallHeaders checks the Headers items and builds the request header.
-// Problems go to verr under "headers[i].key" or "headers[i].value".
+// rawCallHeaders checks the Headers items against the client's policy
+// (profitwell.CheckRawHeader) and builds the request header. Problems go to
+// verr under "headers[i].key" or "headers[i].value".
 func rawCallHeaders(items []any, verr *manifest.ValidationError) http.Header {
 	h := make(http.Header, len(items))
 	total := 0
@@ -395,47 +376,18 @@ func rawCallHeaders(items []any, verr *manifest.ValidationError) http.Header {
 		kv, _ := it.(map[string]any)
 		k, _ := kv["key"].(string)
 		v, _ := kv["value"].(string)
-		at := "headers[" + strconv.Itoa(i) + "]."
-		ck := http.CanonicalHeaderKey(k)
-		switch {
-		case !validHeaderToken(k):
-			verr.Add(at+"key", "must be a header name (letters, digits and !#$%&'*+-.^_`|~, no spaces)")
-			continue
-		case rawForbiddenHeaders[ck] != "":
-			verr.Add(at+"key", ck+" "+rawForbiddenHeaders[ck])
-			continue
-		case strings.HasPrefix(ck, "X-Forwarded-"), strings.HasPrefix(ck, "Proxy-"):
-			verr.Add(at+"key", ck+" cannot be set: the connector does not act as a proxy")
-			continue
-		}
-		if strings.ContainsFunc(v, func(r rune) bool { return (r < ' ' && r != '\t') || r == 0x7f }) {
-			verr.Add(at+"value", "must not contain line breaks or control characters")
+		if p := profitwell.CheckRawHeader(k, v); p != nil {
+			verr.Add("headers["+strconv.Itoa(i)+"]."+p.Part, p.Message)
 			continue
 		}
 		total += len(k) + len(v)
+		ck := http.CanonicalHeaderKey(k)
 		h[ck] = append(h[ck], v)
 	}
 	if total > maxRawHeaderBytes {
 		verr.Add("headers", "must not exceed "+strconv.Itoa(maxRawHeaderBytes>>10)+" KiB in all")
 	}
 	return h
-}
-
-// validHeaderToken reports whether k is an RFC 9110 token.
-func validHeaderToken(k string) bool {
-	if k == "" {
-		return false
-	}
-	for i := 0; i < len(k); i++ {
-		c := k[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // rawCallBody encodes the Body: nil is no body, a string is sent as is, any

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // RawRequest is a caller-built request for Session.Do (the "Make an API
@@ -20,9 +22,10 @@ type RawRequest struct {
 	Path string
 	// Query is added to the path's own query, if any.
 	Query url.Values
-	// Header holds extra request headers. Authorization, Host, cookies,
-	// Content-Length, Expect and hop-by-hop headers are dropped; the client
-	// sets Authorization and User-Agent itself.
+	// Header holds extra request headers. Those CheckRawHeader refuses by
+	// name (Authorization, Host, cookies, Content-Length, Expect, hop-by-hop
+	// and forwarding headers) are dropped; the client sets Authorization and
+	// User-Agent itself.
 	Header http.Header
 	// Body is sent as is (Content-Type defaults to application/json).
 	Body []byte
@@ -39,12 +42,51 @@ type RawResponse struct {
 	Body []byte
 }
 
-// droppedRequestHeaders are never forwarded from a RawRequest.
-var droppedRequestHeaders = map[string]bool{
-	"Authorization": true, "Proxy-Authorization": true, "Host": true, "Cookie": true,
-	"Content-Length": true, "Expect": true, "Connection": true, "Keep-Alive": true,
-	"Proxy-Connection": true, "Te": true, "Trailer": true, "Transfer-Encoding": true,
-	"Upgrade": true, "User-Agent": true,
+// forbiddenRawHeaders are request headers a raw call may not set, with why:
+// the connector or the HTTP client owns them.
+var forbiddenRawHeaders = map[string]string{
+	"Authorization":       "is sent by the connector from the connection; remove this header",
+	"Proxy-Authorization": "is not allowed: the connector authenticates with the connection's token only",
+	"Host":                "cannot be set: requests always go to the ProfitWell API",
+	"Cookie":              "cannot be set: the ProfitWell API does not use cookies",
+	"Content-Length":      "cannot be set: it is computed from the body",
+	"Transfer-Encoding":   "cannot be set: the HTTP client manages it",
+	"Connection":          "cannot be set: hop-by-hop headers are managed by the HTTP client",
+	"Keep-Alive":          "cannot be set: hop-by-hop headers are managed by the HTTP client",
+	"Proxy-Connection":    "cannot be set: hop-by-hop headers are managed by the HTTP client",
+	"Te":                  "cannot be set: hop-by-hop headers are managed by the HTTP client",
+	"Trailer":             "cannot be set: hop-by-hop headers are managed by the HTTP client",
+	"Upgrade":             "cannot be set: hop-by-hop headers are managed by the HTTP client",
+	"Expect":              "cannot be set: the HTTP client manages it",
+	"User-Agent":          "cannot be set: the connector identifies itself",
+	"Forwarded":           "cannot be set: the connector does not forward for others",
+	"X-Real-Ip":           "cannot be set: the connector does not forward for others",
+}
+
+// RawHeaderProblem is why a raw call may not send one header: Part is "key"
+// (the name is not an HTTP token, or the connector owns that header) or
+// "value" (control characters).
+type RawHeaderProblem struct {
+	Part    string
+	Message string
+}
+
+// CheckRawHeader returns the problem with sending header name: value in a
+// raw call, or nil. Session.Do drops the headers this refuses by name and
+// fails on the others, so a caller that checks first and the client agree.
+func CheckRawHeader(name, value string) *RawHeaderProblem {
+	ck := http.CanonicalHeaderKey(name)
+	switch {
+	case !httpguts.ValidHeaderFieldName(name):
+		return &RawHeaderProblem{"key", "must be a header name (letters, digits and !#$%&'*+-.^_`|~, no spaces)"}
+	case forbiddenRawHeaders[ck] != "":
+		return &RawHeaderProblem{"key", ck + " " + forbiddenRawHeaders[ck]}
+	case strings.HasPrefix(ck, "X-Forwarded-"), strings.HasPrefix(ck, "Proxy-"):
+		return &RawHeaderProblem{"key", ck + " cannot be set: the connector does not act as a proxy"}
+	case !httpguts.ValidHeaderFieldValue(value):
+		return &RawHeaderProblem{"value", "must not contain line breaks or control characters"}
+	}
+	return nil
 }
 
 // Do sends a raw request to ProfitWell and returns its answer for any status:
@@ -201,17 +243,16 @@ func buildRaw(in RawRequest) (*request, error) {
 	h := make(http.Header, len(in.Header))
 	for k, vs := range in.Header {
 		ck := http.CanonicalHeaderKey(k)
-		if !validHeaderName(k) {
+		if !httpguts.ValidHeaderFieldName(k) {
 			return nil, invalidRaw("invalid header name")
 		}
-		if droppedRequestHeaders[ck] || strings.HasPrefix(ck, "X-Forwarded-") {
-			continue
-		}
 		for _, v := range vs {
-			if !validHeaderValue(v) {
+			switch p := CheckRawHeader(k, v); {
+			case p == nil:
+				h[ck] = append(h[ck], v)
+			case p.Part == "value":
 				return nil, invalidRaw("invalid value for header " + strconv.Quote(ck))
 			}
-			h[ck] = append(h[ck], v)
 		}
 	}
 	// Also drop what the caller's Connection header lists as hop-by-hop.
@@ -232,27 +273,3 @@ func buildRaw(in RawRequest) (*request, error) {
 }
 
 func isCtlOrSpace(r rune) bool { return r <= ' ' || r == 0x7f }
-
-// validHeaderName reports whether k is an RFC 7230 token.
-func validHeaderName(k string) bool {
-	if k == "" {
-		return false
-	}
-	for i := 0; i < len(k); i++ {
-		c := k[i]
-		if c >= 0x7f || c <= ' ' || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
-			return false
-		}
-	}
-	return true
-}
-
-// validHeaderValue refuses control characters other than horizontal tab.
-func validHeaderValue(v string) bool {
-	for i := 0; i < len(v); i++ {
-		if c := v[i]; (c < ' ' && c != '\t') || c == 0x7f {
-			return false
-		}
-	}
-	return true
-}

@@ -200,3 +200,35 @@ func TestDoPathEscapesKept(t *testing.T) {
 	_, err = s.Do(context.Background(), RawRequest{Path: "/v2/users/a b/"})
 	require.Error(t, err, "a raw space is refused (the caller must escape)")
 }
+
+// TestDoDropsEveryHeaderCheckRawHeaderRefuses: the headers a caller is told
+// it may not set (CheckRawHeader refuses the name) never reach ProfitWell
+// with the caller's value, so a module that checks first and the client
+// cannot drift apart.
+func TestDoDropsEveryHeaderCheckRawHeaderRefuses(t *testing.T) {
+	t.Parallel()
+	up := newUpstream(t, func(w http.ResponseWriter, _ *http.Request) { respond(w, 200, `{}`) })
+	s := newTestClient(t, testConfig(up.URL)).Session(NewToken(testToken))
+	names := []string{"X-Forwarded-Host", "X-Forwarded-Proto", "Proxy-Foo", "x-real-ip", "forwarded", "proxy-authenticate"}
+	for name := range forbiddenRawHeaders {
+		names = append(names, name, strings.ToLower(name))
+	}
+	const canary = "caller-canary-value"
+	for _, name := range names {
+		p := CheckRawHeader(name, canary)
+		require.NotNil(t, p, name)
+		require.Equal(t, "key", p.Part, name)
+		_, err := s.Do(context.Background(), RawRequest{Path: "/v2/plans/", Header: http.Header{name: {canary}, "X-Kept": {"1"}}})
+		require.NoError(t, err, name)
+		got := up.last(t)
+		for k, vs := range got.Header {
+			for _, v := range vs {
+				assert.NotContains(t, v, canary, "%s reached ProfitWell as %s", name, k)
+			}
+		}
+		assert.Equal(t, "1", got.Header.Get("X-Kept"), name)
+	}
+	assert.Nil(t, CheckRawHeader("X-Custom", "a\tb"))
+	assert.Equal(t, &RawHeaderProblem{"value", "must not contain line breaks or control characters"}, CheckRawHeader("X-Custom", "a\x7f"))
+	assert.Equal(t, "key", CheckRawHeader("X A", "b").Part)
+}
