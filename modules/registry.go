@@ -23,7 +23,7 @@ type Options struct {
 	// LimitCap is the largest limit a list accepts; 0 means
 	// manifest.DefaultLimitCap.
 	LimitCap int
-	// CacheEntries bounds the RPC cache; 0 means 4096.
+	// CacheEntries bounds the RPC cache; 0 or less means 4096.
 	CacheEntries int
 	// Now is the registry's clock: the instant the date "now" stands for in
 	// parameters, the modules' Env.Now when the caller gives none, and the
@@ -57,7 +57,7 @@ func NewRegistry(opts Options, mods []Module, rpcs []*RPC) (*Registry, error) {
 	if opts.LimitCap == 0 {
 		opts.LimitCap = manifest.DefaultLimitCap
 	}
-	if opts.CacheEntries == 0 {
+	if opts.CacheEntries <= 0 {
 		opts.CacheEntries = 4096
 	}
 	if opts.Now == nil {

@@ -158,7 +158,7 @@ func TestTTLCacheEvictsLeastRecentlyUsed(t *testing.T) {
 	_, okB := c.get("b")
 	assert.True(t, okA)
 	assert.False(t, okB)
-	assert.Equal(t, 2, c.len())
+	assert.Equal(t, 2, c.lru.Len())
 }
 
 // TestOneClock: the date "now" in parameters and a module's Env.Now are the
