@@ -93,29 +93,22 @@ func fakeModules() []modules.Module {
 			return out, nil
 		},
 	}
-	watch := &modules.Trigger[fakeWatchParams]{
+	watch := &modules.Trigger[fakeWatchParams, modules.Offset]{
 		Def:         fakeSpec("fakeWatch", manifest.KindTrigger, nil, []manifest.Field{manifest.LimitField("things")}, true),
 		MaxPageSize: 10,
-		Start: func(context.Context, modules.Env, fakeWatchParams) (json.RawMessage, error) {
-			return json.RawMessage(`{"n":0}`), nil
+		Start: func(context.Context, modules.Env, fakeWatchParams) (modules.Offset, error) {
+			return modules.Offset{}, nil
 		},
-		Page: func(ctx context.Context, _ modules.Env, _ fakeWatchParams, req modules.PageRequest) (modules.Page, error) {
+		Page: func(ctx context.Context, _ modules.Env, _ fakeWatchParams, req modules.PageRequest[modules.Offset]) (modules.Page[modules.Offset], error) {
 			if err := ctx.Err(); err != nil {
-				return modules.Page{}, err
+				return modules.Page[modules.Offset]{}, err
 			}
-			var pos struct {
-				N int `json:"n"`
-			}
-			if err := json.Unmarshal(req.At, &pos); err != nil || pos.N < 0 || pos.N > 1000 {
-				return modules.Page{}, manifest.Invalid("state", "is not a state this module wrote")
-			}
-			n := min(req.Size, 1000-pos.N)
+			n := min(req.Size, 1000-req.At.N)
 			items := make([]any, n)
 			for i := range items {
-				items[i] = map[string]any{"id": strconv.Itoa(pos.N + i)}
+				items[i] = map[string]any{"id": strconv.Itoa(req.At.N + i)}
 			}
-			next, _ := json.Marshal(map[string]int{"n": pos.N + n})
-			return modules.Page{Items: items, Next: next, Done: pos.N+n >= 1000}, nil
+			return modules.Page[modules.Offset]{Items: items, Next: modules.Offset{N: req.At.N + n}, Done: req.At.N+n >= 1000}, nil
 		},
 	}
 	return []modules.Module{echo, list, watch}

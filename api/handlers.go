@@ -90,15 +90,24 @@ func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request, body []by
 	if req.Execution != nil && req.Execution.ID != "" {
 		addLogField(r.Context(), "execution_id", safeLogValue(req.Execution.ID))
 	}
+	// One pass: the connection, the timeout, the parameters, the cursor
+	// and the state are checked together and every problem answered at
+	// once. A cursor is bound to the connection, so it is checked only
+	// with a valid one.
 	token, err := connection.Token(req.Connection)
 	timeout, terr := s.timeout(req.Execution)
-	if err = joinValidation(err, terr); err != nil {
+	mreq := modules.Request{Module: spec.Name, Parameters: req.Parameters, State: req.State}
+	if err == nil {
+		mreq.TokenHash, mreq.Cursor = token.Hash(), req.Cursor
+	}
+	prepared, perr := s.deps.Registry.Prepare(mreq)
+	if err = joinValidation(err, terr, perr); err != nil {
 		s.finishExecution(w, r, spec.Name, start, err)
 		return
 	}
 
 	run := func(w http.ResponseWriter) {
-		s.runExecution(w, r, spec.Name, start, token, timeout, &req)
+		s.runExecution(w, r, spec.Name, start, token, timeout, req.Parameters, prepared)
 	}
 	if key, fromHeader := s.idempotencyKey(r, spec); key != "" {
 		s.executeOnce(w, r, spec.Name, token.Hash(), key, fromHeader, timeout, &req, run)
@@ -109,23 +118,17 @@ func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request, body []by
 
 // runExecution runs the module and writes its answer.
 func (s *Server) runExecution(w http.ResponseWriter, r *http.Request, module string, start time.Time,
-	token profitwell.Token, timeout time.Duration, req *executeRequest) {
+	token profitwell.Token, timeout time.Duration, params map[string]any, prepared *modules.Prepared) {
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
-	release, err := s.deps.Rows.acquire(ctx, req.Parameters)
+	release, err := s.deps.Rows.acquire(ctx, params)
 	if err != nil {
 		s.finishExecution(w, r, module, start, s.deadlineError(ctx, err))
 		return
 	}
 	defer release()
 	session := s.deps.Client.Session(token)
-	out, err := s.deps.Registry.Execute(ctx, s.env(session), modules.Request{
-		Module:     module,
-		TokenHash:  token.Hash(),
-		Parameters: req.Parameters,
-		Cursor:     req.Cursor,
-		State:      req.State,
-	})
+	out, err := s.deps.Registry.Run(ctx, s.env(session), prepared)
 	if err != nil {
 		s.finishExecution(w, r, module, start, s.deadlineError(ctx, err))
 		return

@@ -279,7 +279,7 @@ func TestBaseRendersAndDecodesStrictly(t *testing.T) {
 	env := envOf(c)
 	_, signing := env["CONNECTOR_SIGNING_SECRETS"]
 	assert.False(t, signing, "the base runs several replicas without a Redis, so it does not invite signing")
-	for name, key := range map[string]string{"CONNECTOR_API_KEYS": "api-keys"} {
+	for name, key := range map[string]string{"CONNECTOR_API_KEYS": "api-keys", "CONNECTOR_CURSOR_KEYS": "cursor-keys"} {
 		e := env[name]
 		require.NotNil(t, e.ValueFrom, name)
 		require.NotNil(t, e.ValueFrom.SecretKeyRef, name)

@@ -38,6 +38,7 @@ const messageVocabulary = "is required; is not a parameter of this module; must 
 	"must be an ISO 8601 date or date-time, or Unix seconds; must be a list; must be an object; " +
 	"has an unsupported type; must be one of the listed options; must be one of: month, year, usd, eur, a, b; " +
 	"is not one of the 10 allowed values; must be valid UTF-8 text; must not contain control characters; " +
+	"must not contain line separators or bidirectional controls; " +
 	"must be at least 0 1 2 8 -50 characters items; must be at most 1 2 8 10 36 50 200 1000000 10000 characters items; " +
 	"does not have the expected format; must be an email address; must be a URL"
 
@@ -196,6 +197,8 @@ func checkValue(t *testing.T, data []byte, f *Field, name string, v any) {
 			return r < 0x20 && !(f.Multiline && (r == '\n' || r == '\r' || r == '\t')) || r == 0x7f
 		}):
 			fail("control character")
+		case !f.Multiline && strings.ContainsAny(s, "\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"):
+			fail("line separator or bidirectional control in one line")
 		}
 	case TypeInteger, TypeUInteger:
 		n, ok := v.(int64)

@@ -26,6 +26,17 @@ type Problem struct {
 // ValidationError lists every bad field of one request.
 type ValidationError struct {
 	Problems []Problem
+	// now is the instant "now" stands for while this error collects the
+	// problems of one validation (ValidateAt); zero means the wall clock.
+	now time.Time
+}
+
+// clock is the instant "now" stands for in the validation e collects.
+func (e *ValidationError) clock() time.Time {
+	if e == nil || e.now.IsZero() {
+		return time.Now()
+	}
+	return e.now
 }
 
 // Error joins the problems into one line.
@@ -75,7 +86,12 @@ var patterns sync.Map
 // collected, in declaration order, followed by unknown names. Names in
 // problems carry prefix (for nested values, "items[2].").
 func Validate(fields []Field, raw map[string]any) (Values, error) {
-	verr := &ValidationError{}
+	return ValidateAt(fields, raw, time.Now())
+}
+
+// ValidateAt is Validate with the instant the date "now" stands for.
+func ValidateAt(fields []Field, raw map[string]any, now time.Time) (Values, error) {
+	verr := &ValidationError{now: now}
 	out := validateInto(fields, raw, "", verr)
 	if err := verr.Err(); err != nil {
 		return nil, err
@@ -214,8 +230,8 @@ func convertBoolean(_ *Field, v any, _ string, _ *ValidationError) (any, string)
 	return b, ""
 }
 
-func convertDate(_ *Field, v any, _ string, _ *ValidationError) (any, string) {
-	t, ok := ParseDate(v)
+func convertDate(_ *Field, v any, _ string, verr *ValidationError) (any, string) {
+	t, ok := ParseDate(v, verr.clock())
 	if !ok {
 		return nil, "must be an ISO 8601 date or date-time, or Unix seconds"
 	}
@@ -332,6 +348,15 @@ func unitSuffix(f *Field) string {
 	return " of " + f.Unit
 }
 
+// breaksALine reports whether r, in text meant as one line, would break
+// it or reorder what a reader sees: the Unicode line and paragraph
+// separators (U+2028, U+2029) and the bidirectional embedding, override and
+// isolate controls (U+202A to U+202E, U+2066 to U+2069), which can make an id
+// display as another.
+func breaksALine(r rune) bool {
+	return r == '\u2028' || r == '\u2029' || ('\u202a' <= r && r <= '\u202e') || ('\u2066' <= r && r <= '\u2069')
+}
+
 func checkText(f *Field, s string) string {
 	if !utf8.ValidString(s) {
 		return "must be valid UTF-8 text"
@@ -339,6 +364,9 @@ func checkText(f *Field, s string) string {
 	for _, r := range s {
 		if unicode.IsControl(r) && !(f.Multiline && (r == '\n' || r == '\r' || r == '\t')) {
 			return "must not contain control characters"
+		}
+		if !f.Multiline && breaksALine(r) {
+			return "must not contain line separators or bidirectional controls"
 		}
 	}
 	if msg := checkRange(f, float64(utf8.RuneCountInString(s)), " characters"); msg != "" {
@@ -484,14 +512,12 @@ func asBool(v any) (bool, bool) {
 // maxUnix is 9999-12-31T23:59:59Z; larger numbers are not Unix seconds.
 const maxUnix = 253402300799
 
-// Now is the clock ParseDate uses for "now"; tests replace it.
-var Now = time.Now
-
 // ParseDate reads a date the way users of the connector write it: ISO 8601
 // (a date "2025-01-31", a date-time with offset or Z, with or without
 // fractional seconds, or without an offset meaning UTC), Unix seconds as a
-// number or numeric string, or the word "now". The result is in UTC.
-func ParseDate(v any) (time.Time, bool) {
+// number or numeric string, or the word "now" (the instant now, to the
+// second). The result is in UTC.
+func ParseDate(v any, now time.Time) (time.Time, bool) {
 	switch x := v.(type) {
 	case time.Time:
 		return x.UTC(), true
@@ -504,7 +530,7 @@ func ParseDate(v any) (time.Time, bool) {
 	case string:
 		s := strings.TrimSpace(x)
 		if strings.EqualFold(s, "now") {
-			return Now().UTC().Truncate(time.Second), true
+			return now.UTC().Truncate(time.Second), true
 		}
 		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 			if n < 0 || n > maxUnix {

@@ -147,16 +147,18 @@ func TestParseDate(t *testing.T) {
 		"2025-03-01T12:30:00", "2025-03-01 12:30:00", json.Number("1740832200"), "1740832200",
 		float64(1740832200), int64(1740832200),
 	} {
-		got, ok := ParseDate(in)
+		got, ok := ParseDate(in, time.Now())
 		require.True(t, ok, "%v", in)
 		assert.True(t, want.Equal(got), "%v gave %v", in, got)
 	}
 	for _, in := range []any{"", "tomorrow", "2025-13-01", json.Number("-5"), json.Number("99999999999999"), "1.5", true} {
-		_, ok := ParseDate(in)
+		_, ok := ParseDate(in, time.Now())
 		assert.False(t, ok, "%v", in)
 	}
-	_, ok := ParseDate("now")
+	now := time.Date(2026, 12, 4, 17, 30, 15, 500, time.FixedZone("x", 3600))
+	got, ok := ParseDate("now", now)
 	assert.True(t, ok)
+	assert.Equal(t, time.Date(2026, 12, 4, 16, 30, 15, 0, time.UTC), got, "the given clock, to the second, in UTC")
 }
 
 func TestValidateTextRefusesControlCharacters(t *testing.T) {
@@ -173,6 +175,25 @@ func TestValidateTextRefusesControlCharacters(t *testing.T) {
 	v, err := Validate(f, map[string]any{"body": "line\nline\ttab"})
 	require.NoError(t, err)
 	assert.Equal(t, "line\nline\ttab", v["body"])
+}
+
+// TestValidateSingleLineRefusesSeparatorsAndBidiControls: text meant as one
+// line refuses the Unicode line and paragraph separators and the
+// bidirectional controls that reorder what is displayed; multi-line text
+// keeps its separators.
+func TestValidateSingleLineRefusesSeparatorsAndBidiControls(t *testing.T) {
+	t.Parallel()
+	f := []Field{
+		{Name: "id", Label: "Id", Help: "h", Type: TypeText},
+		{Name: "body", Label: "Body", Help: "h", Type: TypeText, Multiline: true},
+	}
+	for _, r := range []rune{'\u2028', '\u2029', '\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069'} {
+		_, err := Validate(f, map[string]any{"id": "cus_1" + string(r) + "2"})
+		assert.Equal(t, map[string]string{"id": "must not contain line separators or bidirectional controls"}, problems(t, err), "%U", r)
+	}
+	v, err := Validate(f, map[string]any{"id": "שלום-cus_1", "body": "a\u2028b\u2029c"})
+	require.NoError(t, err, "right-to-left letters are text; separators are allowed on several lines")
+	assert.Equal(t, "a\u2028b\u2029c", v["body"])
 }
 
 func TestValidationErrorMessageNeverHoldsValues(t *testing.T) {

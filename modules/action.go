@@ -17,6 +17,9 @@ type Action[P any] struct {
 	Run func(ctx context.Context, env Env, p P) (any, error)
 	// Bundle is the Go type of the bundles, checked against Def.Interface.
 	Bundle BundleType
+	// Check, when set, checks the parameters together (rules across
+	// fields) before anything runs; its problems join the fields' own.
+	Check func(p P) error
 	// Invalidates names RPCs whose cached options a success makes stale
 	// (creating a plan invalidates listPlans).
 	Invalidates []string
@@ -28,6 +31,10 @@ func (a *Action[P]) Spec() manifest.ModuleSpec { return a.Def }
 func (a *Action[P]) bundleType() BundleType { return a.Bundle }
 
 func (a *Action[P]) paramsType() reflect.Type { return paramsTypeOf[P]() }
+
+func (a *Action[P]) checkParams(values manifest.Values) error {
+	return checkWith(values, a.Check)
+}
 
 func (a *Action[P]) check() []error {
 	var errs []error

@@ -17,29 +17,19 @@ import (
 func BenchmarkListRunner(b *testing.B) {
 	for _, limit := range []int{250, 1000} {
 		b.Run(strconv.Itoa(limit), func(b *testing.B) {
-			pages := make([]Page, 4)
+			pages := make([]Page[int], 4)
 			for p := range pages {
 				items := make([]any, 250)
 				for i := range items {
 					items[i] = map[string]any{"id": fmt.Sprintf("cus_%d_%d", p, i)}
 				}
-				pages[p] = Page{Items: items, Next: json.RawMessage(`{"p":` + strconv.Itoa(p+2) + `,"n":250}`)}
+				pages[p] = Page[int]{Items: items, Next: p + 1}
 			}
-			l := &List[listPlansParams]{
+			l := &Paged[listPlansParams, int]{
 				Def:         manifest.ModuleSpec{Name: "benchList", Kind: manifest.KindSearch, Expect: []manifest.Field{manifest.LimitField("items")}},
 				MaxPageSize: 250,
-				Page: func(_ context.Context, _ Env, _ listPlansParams, req PageRequest) (Page, error) {
-					n := 0
-					if req.At != nil {
-						var at struct {
-							P int `json:"p"`
-						}
-						if err := json.Unmarshal(req.At, &at); err != nil {
-							return Page{}, err
-						}
-						n = at.P - 1
-					}
-					return pages[n%len(pages)], nil
+				Page: func(_ context.Context, _ Env, _ listPlansParams, req PageRequest[int]) (Page[int], error) {
+					return pages[req.At%len(pages)], nil
 				},
 			}
 			in := input{values: manifest.Values{manifest.LimitName: int64(limit)}, limit: limit}

@@ -1,81 +1,54 @@
 package modules
 
 import (
-	"container/list"
 	"strings"
-	"sync"
 	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
 )
 
-// ttlCache is a small LRU cache with per-entry expiry, safe for concurrent
-// use. It keeps RPC answers so that option lists do not spend ProfitWell's
-// daily quotas (plans: 1000 calls a day).
+// ttlCache keeps RPC answers, so that option lists do not spend ProfitWell's
+// daily quotas (plans: 1000 calls a day): a bounded LRU (hashicorp's
+// golang-lru) whose entries also expire, by the registry's clock.
 type ttlCache struct {
-	mu      sync.Mutex
-	max     int
-	now     func() time.Time
-	order   *list.List // front = most recently used
-	entries map[string]*list.Element
+	lru *lru.Cache[string, cacheEntry]
+	now func() time.Time
 }
 
 type cacheEntry struct {
-	key     string
 	value   any
 	expires time.Time
 }
 
 func newTTLCache(max int, now func() time.Time) *ttlCache {
-	return &ttlCache{max: max, now: now, order: list.New(), entries: map[string]*list.Element{}}
+	c, err := lru.New[string, cacheEntry](max)
+	if err != nil {
+		panic(err) // only for max < 1, which NewRegistry never passes
+	}
+	return &ttlCache{lru: c, now: now}
 }
 
 func (c *ttlCache) get(key string) (any, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	el, ok := c.entries[key]
+	e, ok := c.lru.Get(key)
 	if !ok {
 		return nil, false
 	}
-	e := el.Value.(*cacheEntry)
 	if !c.now().Before(e.expires) {
-		c.order.Remove(el)
-		delete(c.entries, key)
+		c.lru.Remove(key)
 		return nil, false
 	}
-	c.order.MoveToFront(el)
 	return e.value, true
 }
 
 func (c *ttlCache) put(key string, value any, ttl time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if el, ok := c.entries[key]; ok {
-		e := el.Value.(*cacheEntry)
-		e.value, e.expires = value, c.now().Add(ttl)
-		c.order.MoveToFront(el)
-		return
-	}
-	c.entries[key] = c.order.PushFront(&cacheEntry{key: key, value: value, expires: c.now().Add(ttl)})
-	for c.order.Len() > c.max {
-		oldest := c.order.Back()
-		c.order.Remove(oldest)
-		delete(c.entries, oldest.Value.(*cacheEntry).key)
-	}
+	c.lru.Add(key, cacheEntry{value: value, expires: c.now().Add(ttl)})
 }
 
 // dropPrefix removes every entry whose key starts with prefix.
 func (c *ttlCache) dropPrefix(prefix string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for k, el := range c.entries {
+	for _, k := range c.lru.Keys() {
 		if strings.HasPrefix(k, prefix) {
-			c.order.Remove(el)
-			delete(c.entries, k)
+			c.lru.Remove(k)
 		}
 	}
-}
-
-func (c *ttlCache) len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.order.Len()
 }

@@ -2,21 +2,27 @@ package modules
 
 import (
 	"context"
-	"encoding/json"
+	"crypto/sha256"
+	"slices"
 	"time"
 
 	"github.com/profitwell-connector/connector/connection/profitwell"
-	"github.com/profitwell-connector/connector/manifest"
 )
 
 // ProfitWell's customers API pages by page number (at most 250 rows a page)
 // over rows ordered by updated_on, and only the first 100 000 rows of a
 // query are reachable; past them it advises moving start_date forward.
+// ProfitWell promises no order among rows updated in the same instant and
+// filters by whole seconds only, so a listing cannot resume at a (time, id)
+// key: it resumes at the second of the last emitted row and skips what it
+// already emitted there.
 const (
 	customersMaxPage = 250
 	customersWindow  = 100_000
-	// maxSeen bounds the rows remembered at the anchor second.
-	maxSeen = 1000
+	// maxSeen bounds the rows of the anchor second remembered one by one
+	// (seenHashLen bytes each); past it the position counts them instead.
+	maxSeen     = 400
+	seenHashLen = 8
 )
 
 // customersPos is a position in a customers listing. It holds two ways to
@@ -26,14 +32,32 @@ const (
 // already emitted in that second), used to move the window forward: across
 // executions (data may have changed), when the page size changes, and before
 // ProfitWell's 100 000-row window is exhausted.
+//
+// The anchor remembers the rows of its second as truncated hashes of
+// customer_id@updated_on, so its size does not depend on ProfitWell's ids: at
+// most maxSeen of them. When more rows than that were emitted in one second,
+// Seen is dropped and Count alone says how many rows at the start of the
+// second to skip (exact while the rows of that second do not change; a row
+// that left the second since then shifts the count by one).
 type customersPos struct {
-	From    int64    `json:"f,omitempty"` // window start, Unix seconds, inclusive (0: open)
-	To      int64    `json:"t,omitempty"` // window end, Unix seconds, exclusive (0: open)
-	Page    int      `json:"p,omitempty"` // next page in the window; 0: move the window
-	PerPage int      `json:"n,omitempty"` // page size the numbering uses
-	Sec     *int64   `json:"s,omitempty"` // second of the last emitted updated_on
-	Seen    []string `json:"k,omitempty"` // rows emitted in that second (customer_id@updated_on)
+	From    int64  `json:"f,omitempty"` // window start, Unix seconds, inclusive (0: open)
+	To      int64  `json:"t,omitempty"` // window end, Unix seconds, exclusive (0: open)
+	Page    int    `json:"p,omitempty"` // next page in the window; 0: move the window
+	PerPage int    `json:"n,omitempty"` // page size the numbering uses
+	Sec     *int64 `json:"s,omitempty"` // second of the last emitted updated_on
+	Count   int    `json:"c,omitempty"` // rows emitted in that second
+	Seen    []byte `json:"k,omitempty"` // their hashes while Count <= maxSeen
 }
+
+// valid reports whether a decoded position is one the pager can have written.
+func (p *customersPos) valid() bool {
+	return p.Page >= 0 && p.PerPage >= 0 && p.PerPage <= customersMaxPage && p.Count >= 0 &&
+		len(p.Seen)%seenHashLen == 0 && len(p.Seen) <= maxSeen*seenHashLen &&
+		(len(p.Seen) == 0 || len(p.Seen) == p.Count*seenHashLen) && (p.Count == 0 || p.Sec != nil)
+}
+
+// remembers reports whether Seen holds every row counted in Count.
+func (p *customersPos) remembers() bool { return len(p.Seen) == p.Count*seenHashLen }
 
 // customersQuery is what a listing is filtered and ordered by.
 type customersQuery struct {
@@ -42,8 +66,11 @@ type customersQuery struct {
 	window int // ProfitWell's reachable rows; tests lower it
 }
 
-func customerKey(c *profitwell.CustomerRow) string {
-	return c.CustomerID + "@" + c.UpdatedOn
+// customerHash identifies one change of one customer (its id and
+// updated_on) in seenHashLen bytes.
+func customerHash(c *profitwell.CustomerRow) []byte {
+	h := sha256.Sum256([]byte(c.CustomerID + "@" + c.UpdatedOn))
+	return h[:seenHashLen]
 }
 
 func customerSecond(c *profitwell.CustomerRow) int64 {
@@ -52,17 +79,6 @@ func customerSecond(c *profitwell.CustomerRow) int64 {
 		return 0
 	}
 	return t.Unix()
-}
-
-func decodeCustomersPos(at json.RawMessage) (customersPos, error) {
-	var pos customersPos
-	if at == nil {
-		return pos, nil
-	}
-	if err := json.Unmarshal(at, &pos); err != nil || pos.Page < 0 || pos.PerPage < 0 || pos.PerPage > customersMaxPage {
-		return pos, manifest.Invalid("cursor", "is malformed")
-	}
-	return pos, nil
 }
 
 // customersPage is one upstream page of customers and what is needed to
@@ -76,7 +92,8 @@ type customersPage struct {
 
 // after returns the position right after the first n rows.
 func (cp *customersPage) after(n int) customersPos {
-	next := customersPos{From: cp.base.From, To: cp.base.To, Sec: cp.base.Sec, Seen: append([]string(nil), cp.base.Seen...)}
+	next := customersPos{From: cp.base.From, To: cp.base.To, Sec: cp.base.Sec, Count: cp.base.Count,
+		Seen: append([]byte(nil), cp.base.Seen...)}
 	if n == len(cp.rows) {
 		// Page numbering stays valid only when the whole page was used.
 		next.Page, next.PerPage = cp.page+1, cp.perPage
@@ -92,34 +109,46 @@ func (cp *customersPage) after(n int) customersPos {
 		run--
 	}
 	if run > 0 || next.Sec == nil || *next.Sec != sec {
-		next.Sec, next.Seen = &sec, next.Seen[:0]
+		next.Sec, next.Count, next.Seen = &sec, 0, next.Seen[:0]
 	}
-	for i := run; i < n && len(next.Seen) < maxSeen; i++ {
-		next.Seen = append(next.Seen, customerKey(&cp.rows[i]))
+	remembered := next.remembers()
+	next.Count += n - run
+	if !remembered || next.Count > maxSeen {
+		next.Seen = nil
+		return next
+	}
+	for i := run; i < n; i++ {
+		next.Seen = append(next.Seen, customerHash(&cp.rows[i])...)
 	}
 	return next
 }
 
-// fetchCustomers fetches the customers after the position req.At, at most
-// req.Size of them unless more come (the caller cuts and uses after).
-func fetchCustomers(ctx context.Context, s *profitwell.Session, q customersQuery, req PageRequest) (*customersPage, error) {
-	pos, err := decodeCustomersPos(req.At)
-	if err != nil {
-		return nil, err
-	}
+// fetchCustomers fetches the customers after the position pos, at most size
+// of them unless more come (the caller cuts and uses after). resumed tells
+// that pos comes from an earlier execution.
+func fetchCustomers(ctx context.Context, s *profitwell.Session, q customersQuery, pos customersPos, resumed bool, size int) (*customersPage, error) {
 	window := q.window
 	if window <= 0 {
 		window = customersWindow
 	}
-	cp := &customersPage{base: customersPos{From: pos.From, To: pos.To, Sec: pos.Sec, Seen: pos.Seen}, page: 1, perPage: req.Size}
-	var skip map[string]bool
+	cp := &customersPage{base: customersPos{From: pos.From, To: pos.To, Sec: pos.Sec, Count: pos.Count, Seen: pos.Seen}, page: 1, perPage: size}
+	// Rows of the anchor second already emitted are skipped by hash, or,
+	// when there were too many to remember, by their count from the start
+	// of the second.
+	skip := map[string]bool{}
+	for k := range slices.Chunk(pos.Seen, seenHashLen) {
+		skip[string(k)] = true
+	}
+	dropFirst := 0
+	// Walking past the remembered rows of the anchor second, a page holds
+	// them too.
+	walk := min(customersMaxPage, size+pos.Count)
 	switch {
-	case !req.Resumed && pos.Page > 1 && pos.PerPage == req.Size && pos.Page*pos.PerPage <= window:
+	case !resumed && pos.Page > 1 && (pos.PerPage == size || pos.PerPage == walk) && pos.Page*pos.PerPage <= window:
 		// The next page of the same numbering.
 		cp.page, cp.perPage = pos.Page, pos.PerPage
 	case pos.Sec != nil:
-		// Move the window to the anchor second and skip what was emitted
-		// there.
+		// Move the window to the anchor second.
 		if q.Desc {
 			if cp.base.To == 0 || *pos.Sec+1 < cp.base.To {
 				cp.base.To = *pos.Sec + 1
@@ -127,11 +156,11 @@ func fetchCustomers(ctx context.Context, s *profitwell.Session, q customersQuery
 		} else if *pos.Sec > cp.base.From {
 			cp.base.From = *pos.Sec
 		}
-		skip = make(map[string]bool, len(pos.Seen))
-		for _, k := range pos.Seen {
-			skip[k] = true
+		cp.perPage = walk
+		if !pos.remembers() {
+			cp.perPage = customersMaxPage
+			cp.page, dropFirst = pos.Count/customersMaxPage+1, pos.Count%customersMaxPage
 		}
-		cp.perPage = min(customersMaxPage, req.Size+len(skip))
 	}
 	query := profitwell.CustomerQuery{Email: q.Email, Page: cp.page, PerPage: cp.perPage, Direction: "asc"}
 	if q.Desc {
@@ -149,31 +178,30 @@ func fetchCustomers(ctx context.Context, s *profitwell.Session, q customersQuery
 	}
 	cp.done = len(rows) < cp.perPage
 	cp.rows = rows
-	if len(skip) > 0 {
-		cp.rows = rows[:0:0]
-		for i := range rows {
-			if !skip[customerKey(&rows[i])] {
-				cp.rows = append(cp.rows, rows[i])
-			}
+	if len(skip) == 0 && dropFirst == 0 {
+		return cp, nil
+	}
+	cp.rows = rows[:0:0]
+	for i := range rows {
+		inSec := pos.Sec != nil && customerSecond(&rows[i]) == *pos.Sec
+		if inSec && (i < dropFirst || skip[string(customerHash(&rows[i]))]) {
+			continue
 		}
+		cp.rows = append(cp.rows, rows[i])
 	}
 	return cp, nil
 }
 
 // customersListPage fetches and cuts one page for the runner.
-func customersListPage(ctx context.Context, s *profitwell.Session, q customersQuery, req PageRequest) (Page, error) {
-	cp, err := fetchCustomers(ctx, s, q, req)
+func customersListPage(ctx context.Context, s *profitwell.Session, q customersQuery, req PageRequest[customersPos]) (Page[customersPos], error) {
+	cp, err := fetchCustomers(ctx, s, q, req.At, req.Resumed, req.Size)
 	if err != nil {
-		return Page{}, err
+		return Page[customersPos]{}, err
 	}
 	n := min(len(cp.rows), req.Size)
-	at, err := json.Marshal(cp.after(n))
-	if err != nil {
-		return Page{}, err
-	}
 	items := make([]any, n)
 	for i := range cp.rows[:n] {
 		items[i] = &cp.rows[i] // passed through as its JSON, without a copy
 	}
-	return Page{Items: items, Next: at, Done: cp.done && n == len(cp.rows)}, nil
+	return Page[customersPos]{Items: items, Next: cp.after(n), Done: cp.done && n == len(cp.rows)}, nil
 }

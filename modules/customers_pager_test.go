@@ -15,18 +15,21 @@ import (
 // afterReference is the position after the first n rows as first written:
 // every row read in order, the anchor reset whenever the second changes.
 func afterReference(cp *customersPage, n int) customersPos {
-	next := customersPos{From: cp.base.From, To: cp.base.To, Sec: cp.base.Sec, Seen: append([]string(nil), cp.base.Seen...)}
+	next := customersPos{From: cp.base.From, To: cp.base.To, Sec: cp.base.Sec, Count: cp.base.Count, Seen: append([]byte(nil), cp.base.Seen...)}
 	if n == len(cp.rows) {
 		next.Page, next.PerPage = cp.page+1, cp.perPage
 	}
 	for i := range cp.rows[:n] {
 		sec := customerSecond(&cp.rows[i])
 		if next.Sec == nil || *next.Sec != sec {
-			next.Sec, next.Seen = &sec, next.Seen[:0]
+			next.Sec, next.Count, next.Seen = &sec, 0, nil
 		}
-		if len(next.Seen) < maxSeen {
-			next.Seen = append(next.Seen, customerKey(&cp.rows[i]))
+		if next.remembers() && next.Count < maxSeen {
+			next.Seen = append(next.Seen, customerHash(&cp.rows[i])...)
+		} else {
+			next.Seen = nil
 		}
+		next.Count++
 	}
 	return next
 }
@@ -55,8 +58,9 @@ func TestAfterReadsOnlyTheLastSecond(t *testing.T) {
 		if rng.IntN(2) == 0 {
 			s := base.Unix() + int64(rng.IntN(3))
 			cp.base.Sec = &s
-			for k := range rng.IntN(4) {
-				cp.base.Seen = append(cp.base.Seen, fmt.Sprintf("old%d", k))
+			cp.base.Count = rng.IntN(4)
+			for k := range cp.base.Count {
+				cp.base.Seen = append(cp.base.Seen, customerHash(&profitwell.CustomerRow{CustomerID: fmt.Sprint("old", k)})...)
 			}
 		}
 		for n := 0; n <= len(rows); n++ {
@@ -69,15 +73,21 @@ func TestAfterReadsOnlyTheLastSecond(t *testing.T) {
 	}
 }
 
-// TestAfterCapsSeen: a page of rows all in one second remembers at most
-// maxSeen of them.
-func TestAfterCapsSeen(t *testing.T) {
+// TestAfterCountsPastMaxSeen: a page of rows all in one second remembers at
+// most maxSeen of them one by one; past that it only counts them.
+func TestAfterCountsPastMaxSeen(t *testing.T) {
 	t.Parallel()
 	rows := make([]profitwell.CustomerRow, maxSeen+50)
 	for i := range rows {
 		rows[i] = profitwell.CustomerRow{CustomerID: fmt.Sprint(i), UpdatedOn: "2025-01-01T00:00:00Z"}
 	}
-	cp := &customersPage{rows: rows, page: 1, perPage: len(rows)}
-	require.Len(t, cp.after(len(rows)).Seen, maxSeen)
-	require.Equal(t, afterReference(cp, len(rows)), cp.after(len(rows)))
+	cp := &customersPage{rows: rows, page: 1, perPage: customersMaxPage}
+	at := cp.after(maxSeen)
+	require.Len(t, at.Seen, maxSeen*seenHashLen)
+	require.True(t, at.valid())
+	at = cp.after(len(rows))
+	require.Empty(t, at.Seen)
+	require.Equal(t, len(rows), at.Count)
+	require.True(t, at.valid())
+	require.Equal(t, afterReference(cp, len(rows)), at)
 }

@@ -45,26 +45,16 @@ func fuzzRegistry(tb testing.TB) *Registry {
 			return out, nil
 		},
 	}
-	paged := &List[fuzzListParams]{
+	paged := &Paged[fuzzListParams, Offset]{
 		Def:         fuzzListSpec("fuzzPaged"),
 		MaxPageSize: 4,
-		Page: func(_ context.Context, _ Env, p fuzzListParams, req PageRequest) (Page, error) {
-			var pos struct {
-				N int `json:"n"`
+		Page: PageNumbers(4, func(_ context.Context, _ Env, p fuzzListParams, page, perPage int) ([]any, error) {
+			var items []any
+			for i := (page - 1) * perPage; i < 30 && len(items) < perPage; i++ {
+				items = append(items, fmt.Sprintf("%s-%d", p.Query, i))
 			}
-			if req.At != nil {
-				if err := json.Unmarshal(req.At, &pos); err != nil || pos.N < 0 || pos.N > 30 {
-					return Page{}, errors.Join(ErrBadCursor, manifest.Invalid("cursor", "is malformed"))
-				}
-			}
-			n := min(req.Size, 30-pos.N)
-			items := make([]any, n)
-			for i := range items {
-				items[i] = fmt.Sprintf("%s-%d", p.Query, pos.N+i)
-			}
-			next, _ := json.Marshal(map[string]int{"n": pos.N + n})
-			return Page{Items: items, Next: next, Done: pos.N+n >= 30}, nil
-		},
+			return items, nil
+		}),
 	}
 	reg, err := NewRegistry(Options{}, []Module{all, paged}, nil)
 	if err != nil {
@@ -78,8 +68,8 @@ type fuzzQuery struct {
 	module, token, text string
 }
 
-func (q fuzzQuery) fingerprint() string {
-	return fingerprint(q.module, q.token, manifest.Values{"query": q.text, "limit": int64(5)})
+func (q fuzzQuery) binding() string {
+	return cursorBinding(q.module, q.token, manifest.Values{"query": q.text, "limit": int64(5)})
 }
 
 func (q fuzzQuery) execute(reg *Registry, cursor string, limit int) (Output, error) {
@@ -106,14 +96,19 @@ func isCursorError(err error) bool {
 	return true
 }
 
-// FuzzCursor sends arbitrary cursors to decodeCursor and, through
+// FuzzCursor sends arbitrary cursors to the sealer and, through
 // Registry.Execute, to two offline lists. A cursor is refused with a
-// DataError on "cursor", or accepted because it is a position of exactly
-// this module and query, in which case it round-trips; no cursor ever
-// works for another module, connection or set of parameters; nothing
+// DataError on "cursor", or accepted because this registry sealed it for
+// exactly this module and query: positions sealed under another key, or
+// altered, are refused; no cursor ever works for another module, connection
+// or set of parameters; every cursor Execute returns is accepted; nothing
 // panics. Seeds: testdata/fuzz/FuzzCursor, plus real cursors made here.
 func FuzzCursor(f *testing.F) {
 	reg := fuzzRegistry(f)
+	forger, err := newSealer(nil)
+	if err != nil {
+		f.Fatal(err)
+	}
 	queries := []fuzzQuery{
 		{"fuzzAll", "tokenhash-a", "a"}, {"fuzzPaged", "tokenhash-a", "a"},
 		{"fuzzAll", "tokenhash-b", "a"}, {"fuzzAll", "tokenhash-a", "b"},
@@ -125,36 +120,25 @@ func FuzzCursor(f *testing.F) {
 		}
 		f.Add(out.NextCursor, uint8(i))
 		f.Add(out.NextCursor+"A", uint8(i))
-		f.Add(encodeCursor(position{Module: q.module, Fingerprint: q.fingerprint(), At: json.RawMessage(`{"o":-1,"n":-1}`)}), uint8(i))
-		f.Add(encodeCursor(position{Module: q.module, Fingerprint: q.fingerprint(), At: json.RawMessage(`{"o":9223372036854775807,"n":1e9}`)}), uint8(i))
-		f.Add(encodeCursor(position{Module: q.module, Fingerprint: q.fingerprint(), At: json.RawMessage(`"x"`)}), uint8(i))
+		f.Add(forger.seal(q.binding(), []byte(`{"o":-1,"n":-1}`)), uint8(i))
+		f.Add(forger.seal(q.binding(), []byte(`{"o":9223372036854775807,"n":1e9}`)), uint8(i))
+		f.Add(reg.seal.seal(q.binding(), []byte(`"x"`)), uint8(i))
 	}
-	for _, s := range []string{"", "x", "!!!!", "e30", "bnVsbA", "eyJtIjoiZnV6ekFsbCJ9", "eyJtIjoiIiwiZiI6IiIsInAiOjF9"} {
+	for _, s := range []string{"", "x", "!!!!", "e30", "bnVsbA", "e30.AAAAAAAAAAAAAAAAAAAAAA", "eyJtIjoiIiwiZiI6IiIsInAiOjF9"} {
 		f.Add(s, uint8(0))
 	}
 	f.Fuzz(func(t *testing.T, cursor string, which uint8) {
 		q := queries[int(which)%len(queries)]
-		fp := q.fingerprint()
-		pos, err := decodeCursor(cursor, q.module, fp)
-		if err != nil {
-			if !errors.Is(err, ErrBadCursor) || !isCursorError(err) {
-				t.Fatalf("cursor %q: error %v is not a DataError on cursor", cursor, err)
-			}
-		} else {
-			if pos.Module != q.module || pos.Fingerprint != fp || len(pos.At) == 0 {
-				t.Fatalf("cursor %q accepted as %+v for %v", cursor, pos, q)
-			}
-			again, err := decodeCursor(encodeCursor(*pos), q.module, fp)
-			if err != nil || again.Module != pos.Module || again.Fingerprint != pos.Fingerprint || !sameJSON(again.At, pos.At) {
-				t.Fatalf("cursor %q does not round-trip: %+v then %+v (%v)", cursor, pos, again, err)
-			}
+		_, err := reg.seal.open(q.binding(), cursor)
+		if _, ferr := forger.open(q.binding(), cursor); ferr == nil && err == nil {
+			t.Fatalf("cursor %q opens under two keys", cursor)
 		}
 		// The same string for every other query is refused.
 		for _, other := range queries {
 			if other == q {
 				continue
 			}
-			if _, oerr := decodeCursor(cursor, other.module, other.fingerprint()); oerr == nil && err == nil {
+			if _, oerr := reg.seal.open(other.binding(), cursor); oerr == nil && err == nil {
 				t.Fatalf("cursor %q works for %v and %v", cursor, q, other)
 			}
 		}
@@ -164,14 +148,16 @@ func FuzzCursor(f *testing.F) {
 		switch {
 		case xerr != nil && !isCursorError(xerr):
 			t.Fatalf("cursor %q: execute error %v is not a DataError on cursor", cursor, xerr)
+		case xerr != nil && cursor != "" && err != nil && !errors.Is(xerr, ErrBadCursor):
+			t.Fatalf("cursor %q: execute error %v does not wrap ErrBadCursor", cursor, xerr)
 		case xerr == nil && cursor != "" && err != nil:
-			t.Fatalf("cursor %q refused by decodeCursor (%v) but accepted by Execute", cursor, err)
+			t.Fatalf("cursor %q refused by the sealer (%v) but accepted by Execute", cursor, err)
 		case xerr == nil:
 			if len(out.Bundles) > limit {
 				t.Fatalf("cursor %q: %d bundles for limit %d", cursor, len(out.Bundles), limit)
 			}
 			if out.NextCursor != "" {
-				if _, err := decodeCursor(out.NextCursor, q.module, fp); err != nil {
+				if _, err := q.execute(reg, out.NextCursor, limit); err != nil {
 					t.Fatalf("next cursor %q of %q is refused: %v", out.NextCursor, cursor, err)
 				}
 			}

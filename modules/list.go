@@ -1,6 +1,7 @@
 package modules
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,12 +12,12 @@ import (
 	"github.com/profitwell-connector/connector/manifest"
 )
 
-// PageRequest asks a paged list for its next items.
-type PageRequest struct {
+// PageRequest asks a paged list or a trigger for its next items.
+type PageRequest[Pos any] struct {
 	// At is the position returned as Next by the previous page (of this
 	// execution or, through a cursor or a trigger's state, of an earlier
-	// one); nil for the start.
-	At json.RawMessage
+	// one), or the start position.
+	At Pos
 	// Resumed is true when At comes from an earlier execution, so upstream
 	// data may have changed since it was written.
 	Resumed bool
@@ -25,31 +26,97 @@ type PageRequest struct {
 	Size int
 }
 
-// Page is one page of a list.
-type Page struct {
+// Page is one page of a paged list or a trigger.
+type Page[Pos any] struct {
 	// Items are at most Size items, in the module's documented order.
 	Items []any
 	// Next is the position right after the last item.
-	Next json.RawMessage
+	Next Pos
 	// Done is true when the list is exhausted (the module saw a short or
 	// empty upstream page).
 	Done bool
 }
 
-// List is a search module: it returns up to limit bundles per execution.
-// Exactly one of Page and All is set. The runner owns the loop: page sizes
-// from the limit, stopping rules, cursors, the deadline.
+// Paged is a search module over a paged upstream list: it returns up to
+// limit bundles per execution. The runner owns the loop (page sizes from the
+// limit, stopping rules, the deadline) and the position: a value of the
+// module's type Pos, written into a cursor only when the execution ends.
+type Paged[P, Pos any] struct {
+	// Def is the module's declaration; its last field is the limit.
+	Def manifest.ModuleSpec
+	// Bundle is the Go type of the bundles, checked against Def.Interface.
+	Bundle BundleType
+	// MaxPageSize is the most items one upstream page can hold.
+	MaxPageSize int
+	// Check, when set, checks the parameters together (rules across
+	// fields) before anything runs; its problems join the fields' own.
+	Check func(p P) error
+	// Start, when set, is the position of a listing without a cursor;
+	// otherwise it is Pos's zero value.
+	Start func(p P) Pos
+	// Page fetches one upstream page.
+	Page func(ctx context.Context, env Env, p P, req PageRequest[Pos]) (Page[Pos], error)
+}
+
+// Spec returns the declaration.
+func (l *Paged[P, Pos]) Spec() manifest.ModuleSpec { return l.Def }
+
+func (l *Paged[P, Pos]) bundleType() BundleType { return l.Bundle }
+
+func (l *Paged[P, Pos]) paramsType() reflect.Type { return paramsTypeOf[P]() }
+
+func (l *Paged[P, Pos]) checkParams(values manifest.Values) error {
+	return checkWith(values, l.Check)
+}
+
+func (l *Paged[P, Pos]) check() []error {
+	var errs []error
+	if l.Page == nil || l.MaxPageSize <= 0 {
+		errs = append(errs, fmt.Errorf("module %q: a paged list needs Page and MaxPageSize", l.Def.Name))
+	}
+	if l.Def.Kind != manifest.KindSearch {
+		errs = append(errs, fmt.Errorf("module %q: a paged list must be of kind search", l.Def.Name))
+	}
+	return errs
+}
+
+func (l *Paged[P, Pos]) run(ctx context.Context, env Env, in input) (Output, error) {
+	p, err := bindParams[P](in.values)
+	if err != nil {
+		return Output{}, err
+	}
+	var at Pos
+	switch {
+	case in.at != nil:
+		if at, err = decodePosition[Pos](in.at, "cursor"); err != nil {
+			return Output{}, err
+		}
+	case l.Start != nil:
+		at = l.Start(p)
+	}
+	fetch := func(req PageRequest[Pos]) (Page[Pos], error) { return l.Page(ctx, env, p, req) }
+	bundles, next, done, err := collect(ctx, l.Def.Name, in.limit, l.MaxPageSize, at, in.at != nil, fetch, nil)
+	if err != nil {
+		return Output{}, err
+	}
+	out := Output{Bundles: bundles}
+	if !done {
+		out.HasMore = true
+		if out.next, err = json.Marshal(next); err != nil {
+			return Output{}, err
+		}
+	}
+	return out, nil
+}
+
+// List is a search module over an upstream list that comes in one piece:
+// the runner cuts it to the limit and continues it by offset.
 type List[P any] struct {
 	// Def is the module's declaration; its last field is the limit.
 	Def manifest.ModuleSpec
 	// Bundle is the Go type of the bundles, checked against Def.Interface.
 	Bundle BundleType
-	// MaxPageSize is the most items one upstream page can hold (Page only).
-	MaxPageSize int
-	// Page fetches one upstream page.
-	Page func(ctx context.Context, env Env, p P, req PageRequest) (Page, error)
-	// All fetches an upstream list that comes in one piece; the runner cuts
-	// it to the limit and continues it by offset.
+	// All fetches the whole list.
 	All func(ctx context.Context, env Env, p P) ([]any, error)
 }
 
@@ -60,13 +127,12 @@ func (l *List[P]) bundleType() BundleType { return l.Bundle }
 
 func (l *List[P]) paramsType() reflect.Type { return paramsTypeOf[P]() }
 
+func (l *List[P]) checkParams(manifest.Values) error { return nil }
+
 func (l *List[P]) check() []error {
 	var errs []error
-	if (l.Page == nil) == (l.All == nil) {
-		errs = append(errs, fmt.Errorf("module %q: a list sets exactly one of Page and All", l.Def.Name))
-	}
-	if l.Page != nil && l.MaxPageSize <= 0 {
-		errs = append(errs, fmt.Errorf("module %q: a paged list needs MaxPageSize", l.Def.Name))
+	if l.All == nil {
+		errs = append(errs, fmt.Errorf("module %q: a list needs All", l.Def.Name))
 	}
 	if l.Def.Kind != manifest.KindSearch {
 		errs = append(errs, fmt.Errorf("module %q: a List must be of kind search", l.Def.Name))
@@ -74,78 +140,87 @@ func (l *List[P]) check() []error {
 	return errs
 }
 
-// offsetPosition is the position inside a list that comes in one piece.
-type offsetPosition struct {
-	Offset int `json:"o"`
+// Offset is a position counted in items from the start of a list.
+type Offset struct {
+	N int `json:"o"`
 }
+
+func (o *Offset) valid() bool { return o.N >= 0 }
 
 func (l *List[P]) run(ctx context.Context, env Env, in input) (Output, error) {
 	p, err := bindParams[P](in.values)
 	if err != nil {
 		return Output{}, err
 	}
-	var at json.RawMessage
-	if in.cursor != nil {
-		at = in.cursor.At
-	}
-	if l.All != nil {
-		return l.runAll(ctx, env, p, in.limit, at)
-	}
-	return l.runPaged(ctx, env, p, in.limit, at)
-}
-
-func (l *List[P]) runAll(ctx context.Context, env Env, p P, limit int, at json.RawMessage) (Output, error) {
-	var pos offsetPosition
-	if at != nil {
-		if err := json.Unmarshal(at, &pos); err != nil || pos.Offset < 0 {
-			return Output{}, errors.Join(ErrBadCursor, manifest.Invalid("cursor", "is malformed"))
+	var pos Offset
+	if in.at != nil {
+		if pos, err = decodePosition[Offset](in.at, "cursor"); err != nil {
+			return Output{}, err
 		}
 	}
 	items, err := l.All(ctx, env, p)
 	if err != nil {
 		return Output{}, err
 	}
-	start := min(pos.Offset, len(items))
-	end := min(start+limit, len(items))
+	start := min(pos.N, len(items))
+	end := min(start+in.limit, len(items))
 	out := Output{Bundles: items[start:end:end]}
 	if end < len(items) {
 		out.HasMore = true
-		out.next, _ = json.Marshal(offsetPosition{Offset: end})
+		out.next, _ = json.Marshal(Offset{N: end})
 	}
 	return out, nil
+}
+
+// PageNumbers makes the Page function of a list over an endpoint paged by
+// page number and page size (at most maxPage): fetch returns page number
+// page (from 1) of perPage items. The position is an Offset, so the runner
+// may ask for any size at any point: the page size is chosen so that one
+// page holds the items asked for, or as many of them as fit.
+func PageNumbers[P any](maxPage int, fetch func(ctx context.Context, env Env, p P, page, perPage int) ([]any, error)) func(context.Context, Env, P, PageRequest[Offset]) (Page[Offset], error) {
+	return func(ctx context.Context, env Env, p P, req PageRequest[Offset]) (Page[Offset], error) {
+		off := req.At.N
+		per := maxPage
+		for s := req.Size; s < maxPage; s++ {
+			if off/s == (off+req.Size-1)/s {
+				per = s
+				break
+			}
+		}
+		page := off/per + 1
+		items, err := fetch(ctx, env, p, page, per)
+		if err != nil {
+			return Page[Offset]{}, err
+		}
+		short := len(items) < per
+		skip := min(off-(page-1)*per, len(items))
+		items = items[skip:]
+		n := min(len(items), req.Size)
+		return Page[Offset]{Items: items[:n:n], Next: Offset{N: off + n}, Done: short && n == len(items)}, nil
+	}
 }
 
 // maxExtraPages bounds the pages one execution may fetch beyond what the
 // limit needs, so a module that keeps answering with empty pages cannot loop.
 const maxExtraPages = 8
 
-func (l *List[P]) runPaged(ctx context.Context, env Env, p P, limit int, at json.RawMessage) (Output, error) {
-	fetch := func(req PageRequest) (Page, error) { return l.Page(ctx, env, p, req) }
-	bundles, next, done, err := collect(ctx, l.Def.Name, limit, l.MaxPageSize, at, fetch)
-	if err != nil {
-		return Output{}, err
-	}
-	out := Output{Bundles: bundles}
-	if !done && next != nil {
-		out.HasMore = true
-		out.next = next
-	}
-	return out, nil
-}
-
-// collect is the paging loop shared by lists and triggers: it asks for
+// collect is the paging loop shared by lists, triggers and RPCs: it asks for
 // min(maxPage, remaining) items at a time and stops at the limit, at the end
-// of the data, or when the deadline is near (returning what it has, with the
-// position after it).
-func collect(ctx context.Context, module string, limit, maxPage int, at json.RawMessage,
-	fetch func(PageRequest) (Page, error)) (items []any, next json.RawMessage, done bool, err error) {
+// of the data, when stop (if set) says so after some pages, or when the
+// deadline is near (returning what it has, with the position after it).
+// Without stop, a list that keeps answering without reaching its end or its
+// limit is an error.
+func collect[Pos any](ctx context.Context, module string, limit, maxPage int, at Pos, resumed bool,
+	fetch func(PageRequest[Pos]) (Page[Pos], error), stop func(pages, found int) bool) (items []any, next Pos, done bool, err error) {
 	items = make([]any, 0, min(limit, 4*maxPage))
 	budget := (limit+maxPage-1)/maxPage + maxExtraPages
-	resumed := at != nil
 	var slowest time.Duration
 	for pages := 0; len(items) < limit; pages++ {
-		if pages >= budget {
-			return nil, nil, false, fmt.Errorf("%s: %d pages without reaching the end or the limit", module, pages)
+		if stop != nil && stop(pages, len(items)) {
+			break
+		}
+		if stop == nil && pages >= budget {
+			return nil, at, false, fmt.Errorf("%s: %d pages without reaching the end or the limit", module, pages)
 		}
 		// Stop early, with a position, rather than start a page that
 		// would run past the deadline.
@@ -154,19 +229,16 @@ func collect(ctx context.Context, module string, limit, maxPage int, at json.Raw
 		}
 		size := min(maxPage, limit-len(items))
 		started := time.Now()
-		page, err := fetch(PageRequest{At: at, Resumed: resumed, Size: size})
+		page, err := fetch(PageRequest[Pos]{At: at, Resumed: resumed, Size: size})
 		if err != nil {
-			return nil, nil, false, err
+			return nil, at, false, err
 		}
 		slowest = max(slowest, time.Since(started))
 		if len(page.Items) > size {
-			return nil, nil, false, fmt.Errorf("%s: page of %d items for a request of %d", module, len(page.Items), size)
+			return nil, at, false, fmt.Errorf("%s: page of %d items for a request of %d", module, len(page.Items), size)
 		}
 		items = append(items, page.Items...)
-		if page.Next != nil {
-			at = page.Next
-		}
-		resumed = false
+		at, resumed = page.Next, false
 		if page.Done {
 			return items, at, true, nil
 		}
@@ -179,4 +251,26 @@ func collect(ctx context.Context, module string, limit, maxPage int, at json.Raw
 func deadlineNear(ctx context.Context, slowest time.Duration) bool {
 	d, ok := ctx.Deadline()
 	return ok && time.Until(d) < 2*slowest
+}
+
+// decodePosition reads a position the registry has authenticated, for the
+// request member field ("cursor" or "state"). The position was written by
+// this module's runner, so an error means the position's type changed
+// between versions.
+func decodePosition[Pos any](raw json.RawMessage, field string) (Pos, error) {
+	var pos Pos
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(&pos)
+	if v, ok := any(&pos).(interface{ valid() bool }); err == nil && ok && !v.valid() {
+		err = errors.New("invalid position")
+	}
+	if err != nil {
+		bad := manifest.Invalid(field, "is malformed")
+		if field == "cursor" {
+			return pos, errors.Join(ErrBadCursor, bad)
+		}
+		return pos, bad
+	}
+	return pos, nil
 }

@@ -2,7 +2,6 @@ package modules
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/profitwell-connector/connector/connection/profitwell"
@@ -23,8 +22,8 @@ type listCustomersParams struct {
 // window the listing moves its start date forward and goes on.
 var listCustomers = newListCustomers(customersWindow)
 
-func newListCustomers(window int) *List[listCustomersParams] {
-	return &List[listCustomersParams]{
+func newListCustomers(window int) *Paged[listCustomersParams, customersPos] {
+	return &Paged[listCustomersParams, customersPos]{
 		Def: manifest.ModuleSpec{
 			Name:        "listCustomers",
 			Label:       "List Customers",
@@ -49,13 +48,14 @@ func newListCustomers(window int) *List[listCustomersParams] {
 		},
 		Bundle:      PassThroughOf[profitwell.CustomerRow, profitwell.Customer](),
 		MaxPageSize: customersMaxPage,
-		Page: func(ctx context.Context, env Env, p listCustomersParams, req PageRequest) (Page, error) {
-			if req.At == nil && p.UpdatedFrom != nil && p.UpdatedTo != nil && !p.UpdatedFrom.Before(*p.UpdatedTo) {
-				return Page{}, manifest.Invalid("updatedTo", "must be after Updated From")
+		Check: func(p listCustomersParams) error {
+			if p.UpdatedFrom != nil && p.UpdatedTo != nil && !p.UpdatedFrom.Before(*p.UpdatedTo) {
+				return manifest.Invalid("updatedTo", "must be after Updated From")
 			}
-			if req.At == nil {
-				req.At = initialCustomersPos(p.UpdatedFrom, p.UpdatedTo)
-			}
+			return nil
+		},
+		Start: func(p listCustomersParams) customersPos { return initialCustomersPos(p.UpdatedFrom, p.UpdatedTo) },
+		Page: func(ctx context.Context, env Env, p listCustomersParams, req PageRequest[customersPos]) (Page[customersPos], error) {
 			return customersListPage(ctx, env.PW, customersQuery{Email: p.Email, Desc: p.Direction == "desc", window: window}, req)
 		},
 	}
@@ -64,7 +64,7 @@ func newListCustomers(window int) *List[listCustomersParams] {
 // initialCustomersPos is the start of a listing bounded by optional dates:
 // From rounds down and To up to whole seconds, since ProfitWell takes Unix
 // seconds.
-func initialCustomersPos(from, to *time.Time) []byte {
+func initialCustomersPos(from, to *time.Time) customersPos {
 	pos := customersPos{}
 	if from != nil {
 		pos.From = from.Unix()
@@ -75,6 +75,5 @@ func initialCustomersPos(from, to *time.Time) []byte {
 			pos.To++
 		}
 	}
-	b, _ := json.Marshal(pos)
-	return b
+	return pos
 }

@@ -8,13 +8,8 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
-
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/profitwell-connector/connector/connection/profitwell"
 	"github.com/profitwell-connector/connector/manifest"
@@ -30,12 +25,11 @@ type makeAPICallParams struct {
 
 // Limits of makeApiCall's inputs.
 const (
-	maxRawURLLen      = 2048     // the url field, and the upstream path once escaped
+	maxRawURLLen      = profitwell.MaxRawPathLen
 	maxRawFullURLLen  = 8192     // the upstream path and query together
 	maxRawHeaders     = 20       // caller headers
 	maxRawHeaderBytes = 8 << 10  // caller header names and values together
 	rawUpstreamOp     = "raw"    // the Op of the client's raw-call errors
-	rawAPIRoot        = "/v2"    // every raw call stays under it
 	rawMaxMessage     = 300      // characters of an upstream message kept in an error
 	rawDetailKey      = "detail" // DRF's message key
 )
@@ -50,7 +44,7 @@ const (
 // The trailing slash ProfitWell requires is kept or added. Interior spaces
 // and other characters are percent-encoded; existing percent-encodings are
 // decoded once and encoded again, so the path sent is canonical. Refused with
-// a DataError on "url" before anything is sent (rawCallTarget): absolute
+// a DataError on "url" before anything is sent (profitwell.RawTarget): absolute
 // URLs and any scheme ("https://…", "javascript:…"), "//host", a first
 // segment that is not a plain resource name (so "user@host/…" and
 // "host:port/…" are refused), backslashes, control and invisible formatting
@@ -152,7 +146,7 @@ var makeApiCall = &Action[makeAPICallParams]{
 	Bundle: BundleOf[rawCallBundle](),
 	Run: func(ctx context.Context, env Env, p makeAPICallParams) (any, error) {
 		verr := &manifest.ValidationError{}
-		path, query, msg := rawCallTarget(p.URL)
+		path, query, msg := profitwell.RawTarget(p.URL)
 		if msg != "" {
 			verr.Add("url", msg)
 		}
@@ -211,183 +205,9 @@ func keyValueSpec(keyHelp, valueHelp string) []manifest.Field {
 	}
 }
 
-// rawResourceRe is what the first segment of a raw call's path must look
-// like: a ProfitWell resource name (plans, customers, api-status, ...).
-var rawResourceRe = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
-
-// rawCallTarget checks makeApiCall's url and turns it into the escaped
-// upstream path (always "/v2/…/") and its query. It is pure, so it can be
-// fuzzed; problem is the message for the field "url" when the URL is
-// refused (then path and query are empty).
-func rawCallTarget(in string) (path string, query url.Values, problem string) {
-	switch {
-	case in == "":
-		return "", nil, "is required"
-	case len(in) > maxRawURLLen:
-		return "", nil, "must be at most " + strconv.Itoa(maxRawURLLen) + " characters"
-	case !utf8.ValidString(in):
-		return "", nil, "must be valid UTF-8 text"
-	}
-	for _, r := range in {
-		if msg := rawBadRune(r); msg != "" {
-			return "", nil, msg
-		}
-	}
-	first, _ := utf8.DecodeRuneInString(in)
-	last, _ := utf8.DecodeLastRuneInString(in)
-	if unicode.IsSpace(first) || unicode.IsSpace(last) {
-		return "", nil, "must not start or end with spaces"
-	}
-	if strings.Contains(in, "#") {
-		return "", nil, "must not contain a fragment (#)"
-	}
-	if strings.HasPrefix(in, "//") {
-		return "", nil, "must be a path relative to https://api.profitwell.com/v2, not a host (//…)"
-	}
-	p, rawQuery, _ := strings.Cut(in, "?")
-	// Before anything else: a scheme or an authority in the first segment.
-	head, _, _ := strings.Cut(strings.TrimPrefix(p, "/"), "/")
-	switch {
-	case strings.Contains(head, ":"):
-		return "", nil, "must be a path relative to https://api.profitwell.com/v2 (for example /plans/), not an absolute URL"
-	case strings.Contains(head, "@"):
-		return "", nil, "must be a path relative to https://api.profitwell.com/v2 (for example /plans/), without a user or host (…@…)"
-	}
-	if !strings.HasPrefix(p, "/") {
-		p = "/" + p
-	}
-	rest := p
-	if p == rawAPIRoot || strings.HasPrefix(p, rawAPIRoot+"/") {
-		rest = p[len(rawAPIRoot):] // "/v2/plans/" is taken as is
-	}
-	segs := strings.Split(strings.TrimPrefix(rest, "/"), "/")
-	if segs[len(segs)-1] == "" {
-		segs = segs[:len(segs)-1] // the trailing slash
-	}
-	if len(segs) == 0 {
-		return "", nil, "must name an endpoint, for example /plans/"
-	}
-	if !rawResourceRe.MatchString(segs[0]) {
-		return "", nil, "must start with a ProfitWell resource such as /plans/ or /customers/ (letters, digits, - and _)"
-	}
-	var b strings.Builder
-	b.WriteString(rawAPIRoot)
-	for _, seg := range segs {
-		dec, msg := rawSegment(seg)
-		if msg != "" {
-			return "", nil, msg
-		}
-		b.WriteByte('/')
-		b.WriteString(url.PathEscape(dec))
-	}
-	b.WriteByte('/')
-	path = b.String()
-	if len(path) > maxRawURLLen {
-		return "", nil, "must be at most " + strconv.Itoa(maxRawURLLen) + " characters once percent-encoded"
-	}
-	query, err := url.ParseQuery(rawQuery)
-	if err != nil {
-		return "", nil, "has a malformed query string (after ?)"
-	}
-	return path, query, ""
-}
-
-// rawSegment checks one path segment as written and returns it decoded.
-func rawSegment(seg string) (string, string) {
-	if seg == "" {
-		return "", "must not contain empty segments (//)"
-	}
-	for i := 0; i < len(seg); i++ {
-		if seg[i] != '%' {
-			continue
-		}
-		if i+2 >= len(seg) || !isHex(seg[i+1]) || !isHex(seg[i+2]) {
-			return "", "has a malformed percent-encoding (% must be followed by two hexadecimal digits)"
-		}
-		switch c := unhex(seg[i+1])<<4 | unhex(seg[i+2]); {
-		case c == '.' || c == '/' || c == '\\' || c == '%':
-			return "", `must not percent-encode ".", "/", "\" or "%" (%2e, %2f, %5c, %25)`
-		case c < 0x20 || c == 0x7f:
-			return "", "must not contain encoded control characters"
-		}
-		i += 2
-	}
-	dec, err := url.PathUnescape(seg)
-	if err != nil {
-		return "", "has a malformed percent-encoding"
-	}
-	if !utf8.ValidString(dec) {
-		return "", "must be valid UTF-8 once percent-decoded"
-	}
-	for _, r := range dec {
-		if msg := rawBadRune(r); msg != "" {
-			return "", msg
-		}
-	}
-	if dec == "." || strings.Contains(dec, "..") {
-		return "", `must not contain "." or ".." segments (the path must stay under /v2)`
-	}
-	return dec, ""
-}
-
-// rawLookalikes stand for "/" or "\" without a compatibility decomposition
-// (NFKC catches the others, such as "／" and "．").
-var rawLookalikes = map[rune]bool{
-	'\u2044': true, '\u2215': true, '\u2571': true, '\u29F8': true, // ⁄ ∕ ╱ ⧸
-	'\u2216': true, '\u29F5': true, '\u29F9': true, '\u2572': true, // ∖ ⧵ ⧹ ╲
-}
-
-// rawBadRune explains why r may not appear in a raw call's path.
-func rawBadRune(r rune) string {
-	switch {
-	case unicode.IsControl(r):
-		return "must not contain control characters"
-	case r == '\\':
-		return "must not contain backslashes"
-	case unicode.Is(unicode.Cf, r):
-		return "must not contain invisible formatting characters"
-	case r >= utf8.RuneSelf && (rawLookalikes[r] || strings.ContainsAny(norm.NFKC.String(string(r)), `/\.%#?@:`)):
-		return `must not contain characters that stand for / \ . % # ? @ or : (such as ／ or ．)`
-	}
-	return ""
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c >= 'a':
-		return c - 'a' + 10
-	case c >= 'A':
-		return c - 'A' + 10
-	}
-	return c - '0'
-}
-
-// rawForbiddenHeaders are request headers a caller may not set, with why.
-var rawForbiddenHeaders = map[string]string{
-	"Authorization":       "is sent by the connector from the connection; remove this header",
-	"Proxy-Authorization": "is not allowed: the connector authenticates with the connection's token only",
-	"Host":                "cannot be set: requests always go to the ProfitWell API",
-	"Cookie":              "cannot be set: the ProfitWell API does not use cookies",
-	"Content-Length":      "cannot be set: it is computed from the body",
-	"Transfer-Encoding":   "cannot be set: the HTTP client manages it",
-	"Connection":          "cannot be set: hop-by-hop headers are managed by the HTTP client",
-	"Keep-Alive":          "cannot be set: hop-by-hop headers are managed by the HTTP client",
-	"Proxy-Connection":    "cannot be set: hop-by-hop headers are managed by the HTTP client",
-	"Te":                  "cannot be set: hop-by-hop headers are managed by the HTTP client",
-	"Trailer":             "cannot be set: hop-by-hop headers are managed by the HTTP client",
-	"Upgrade":             "cannot be set: hop-by-hop headers are managed by the HTTP client",
-	"Expect":              "cannot be set: the HTTP client manages it",
-	"User-Agent":          "cannot be set: the connector identifies itself",
-	"Forwarded":           "cannot be set: the connector does not forward for others",
-	"X-Real-Ip":           "cannot be set: the connector does not forward for others",
-}
-
-// rawCallHeaders checks the Headers items and builds the request header.
-// Problems go to verr under "headers[i].key" or "headers[i].value".
+// rawCallHeaders checks the Headers items against the client's policy
+// (profitwell.CheckRawHeader) and builds the request header. Problems go to
+// verr under "headers[i].key" or "headers[i].value".
 func rawCallHeaders(items []any, verr *manifest.ValidationError) http.Header {
 	h := make(http.Header, len(items))
 	total := 0
@@ -395,47 +215,18 @@ func rawCallHeaders(items []any, verr *manifest.ValidationError) http.Header {
 		kv, _ := it.(map[string]any)
 		k, _ := kv["key"].(string)
 		v, _ := kv["value"].(string)
-		at := "headers[" + strconv.Itoa(i) + "]."
-		ck := http.CanonicalHeaderKey(k)
-		switch {
-		case !validHeaderToken(k):
-			verr.Add(at+"key", "must be a header name (letters, digits and !#$%&'*+-.^_`|~, no spaces)")
-			continue
-		case rawForbiddenHeaders[ck] != "":
-			verr.Add(at+"key", ck+" "+rawForbiddenHeaders[ck])
-			continue
-		case strings.HasPrefix(ck, "X-Forwarded-"), strings.HasPrefix(ck, "Proxy-"):
-			verr.Add(at+"key", ck+" cannot be set: the connector does not act as a proxy")
-			continue
-		}
-		if strings.ContainsFunc(v, func(r rune) bool { return (r < ' ' && r != '\t') || r == 0x7f }) {
-			verr.Add(at+"value", "must not contain line breaks or control characters")
+		if p := profitwell.CheckRawHeader(k, v); p != nil {
+			verr.Add("headers["+strconv.Itoa(i)+"]."+p.Part, p.Message)
 			continue
 		}
 		total += len(k) + len(v)
+		ck := http.CanonicalHeaderKey(k)
 		h[ck] = append(h[ck], v)
 	}
 	if total > maxRawHeaderBytes {
 		verr.Add("headers", "must not exceed "+strconv.Itoa(maxRawHeaderBytes>>10)+" KiB in all")
 	}
 	return h
-}
-
-// validHeaderToken reports whether k is an RFC 9110 token.
-func validHeaderToken(k string) bool {
-	if k == "" {
-		return false
-	}
-	for i := 0; i < len(k); i++ {
-		c := k[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // rawCallBody encodes the Body: nil is no body, a string is sent as is, any

@@ -326,7 +326,7 @@ func TestMakeAPICallRefusesHostileURLs(t *testing.T) {
 	require.GreaterOrEqual(t, len(hostileURLs), 25)
 	for _, tc := range hostileURLs {
 		t.Run(strings.ToValidUTF8(tc.url, "?"), func(t *testing.T) {
-			path, query, problem := rawCallTarget(tc.url)
+			path, query, problem := profitwell.RawTarget(tc.url)
 			assert.Contains(t, problem, tc.want, "the pure check refuses it too")
 			assert.Empty(t, path)
 			assert.Nil(t, query)
@@ -453,7 +453,7 @@ func TestRawResponseBodyAndHeaders(t *testing.T) {
 	assert.Equal(t, map[string]string{"content-type": "application/json", "allow": "GET, HEAD, POST", "x-upper": "1"}, got)
 }
 
-// FuzzRawCallPath checks rawCallTarget's promise: a url is refused, or the
+// FuzzRawCallPath checks profitwell.RawTarget's promise: a url is refused, or the
 // upstream path starts with "/v2/", ends with "/", has no "..", "//",
 // backslash, control character, scheme, host or user, and resolves on
 // ProfitWell's host. Seeds: testdata/fuzz/FuzzRawCallPath and the tables.
@@ -465,7 +465,7 @@ func FuzzRawCallPath(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
-		path, query, problem := rawCallTarget(in)
+		path, query, problem := profitwell.RawTarget(in)
 		if problem != "" {
 			if path != "" || query != nil {
 				t.Fatalf("refused %q (%s) but returned %q %v", in, problem, path, query)

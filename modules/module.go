@@ -5,7 +5,8 @@
 // A module author writes a spec (manifest.ModuleSpec, with a runnable
 // example), a parameters struct whose `param` tags name the declared fields,
 // the bundle type (Bundle), and one function: Run for an action, Page or All
-// for a list, Start and Page for a trigger.
+// for a list, Start and Page for a trigger; and optionally Check for rules
+// across fields.
 package modules
 
 import (
@@ -34,6 +35,9 @@ type Module interface {
 	paramsType() reflect.Type
 	bundleType() BundleType
 	check() []error
+	// checkParams runs the module's rules across fields over validated
+	// values.
+	checkParams(values manifest.Values) error
 	run(ctx context.Context, env Env, in input) (Output, error)
 }
 
@@ -41,8 +45,9 @@ type Module interface {
 type input struct {
 	values manifest.Values
 	limit  int
-	cursor *position // nil: start from the beginning
-	state  json.RawMessage
+	// at is the authenticated position of a cursor or a trigger's state;
+	// nil: start from the beginning.
+	at json.RawMessage
 }
 
 // Output is the result of one execution.
@@ -59,8 +64,8 @@ type Output struct {
 	// after this execution.
 	Invalidates []string
 
-	// next is the list position after the last bundle; the registry wraps
-	// it into NextCursor.
+	// next is the position after the last bundle; the registry seals it
+	// into NextCursor (lists) or State (triggers).
 	next json.RawMessage
 }
 
@@ -70,4 +75,16 @@ func bindParams[P any](values manifest.Values) (P, error) {
 	var p P
 	err := manifest.Bind(values, &p)
 	return p, err
+}
+
+// checkWith runs a module's optional Check over validated values.
+func checkWith[P any](values manifest.Values, check func(P) error) error {
+	if check == nil {
+		return nil
+	}
+	p, err := bindParams[P](values)
+	if err != nil {
+		return err
+	}
+	return check(p)
 }

@@ -1,6 +1,7 @@
 package modules
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -22,10 +23,18 @@ type Options struct {
 	// LimitCap is the largest limit a list accepts; 0 means
 	// manifest.DefaultLimitCap.
 	LimitCap int
-	// CacheEntries bounds the RPC cache; 0 means 4096.
+	// CacheEntries bounds the RPC cache; 0 or less means 4096.
 	CacheEntries int
-	// Now is the clock of the RPC cache; nil means time.Now.
+	// Now is the registry's clock: the instant the date "now" stands for in
+	// parameters, the modules' Env.Now when the caller gives none, and the
+	// RPC cache's expiry. Nil means time.Now.
 	Now func() time.Time
+	// CursorKeys authenticate cursors and trigger states (HMAC-SHA256): the
+	// first signs, every one verifies, so replicas that share them accept
+	// each other's positions and keys can be rotated. Each is at least
+	// MinCursorKeyLen bytes. None means one random key for this registry:
+	// positions are then accepted only by the process that wrote them.
+	CursorKeys [][]byte
 }
 
 // Registry is the checked, ordered set of modules and RPCs.
@@ -37,6 +46,8 @@ type Registry struct {
 	rpcs   map[string]*RPC
 	rpcDef []manifest.RPCSpec
 	cache  *ttlCache
+	seal   *sealer
+	now    func() time.Time
 }
 
 // NewRegistry checks every declaration and indexes them. It collects every
@@ -46,7 +57,7 @@ func NewRegistry(opts Options, mods []Module, rpcs []*RPC) (*Registry, error) {
 	if opts.LimitCap == 0 {
 		opts.LimitCap = manifest.DefaultLimitCap
 	}
-	if opts.CacheEntries == 0 {
+	if opts.CacheEntries <= 0 {
 		opts.CacheEntries = 4096
 	}
 	if opts.Now == nil {
@@ -56,8 +67,13 @@ func NewRegistry(opts Options, mods []Module, rpcs []*RPC) (*Registry, error) {
 		byName: map[string]int{},
 		rpcs:   map[string]*RPC{},
 		cache:  newTTLCache(opts.CacheEntries, opts.Now),
+		now:    opts.Now,
 	}
 	var errs []error
+	var err error
+	if r.seal, err = newSealer(opts.CursorKeys); err != nil {
+		errs = append(errs, err)
+	}
 	if opts.LimitCap < 1 {
 		errs = append(errs, fmt.Errorf("limit cap %d must be at least 1", opts.LimitCap))
 	}
@@ -135,57 +151,114 @@ type Request struct {
 	State      json.RawMessage
 }
 
-// Execute validates the parameters against the module's fields (defaults
-// first, every bad field named), checks the cursor and runs the module.
+// Prepared is an execution whose request passed validation.
+type Prepared struct {
+	m       Module
+	spec    manifest.ModuleSpec
+	token   string
+	in      input
+	binding string // the cursor binding, once computed
+}
+
+// Execute validates a request (Prepare) and runs it (Run).
 func (r *Registry) Execute(ctx context.Context, env Env, req Request) (Output, error) {
-	i, ok := r.byName[req.Module]
-	if !ok {
-		return Output{}, fmt.Errorf("%w %q", ErrUnknownModule, safeName(req.Module))
-	}
-	m, spec := r.mods[i], r.specs[i]
-	values, verr := manifest.Validate(r.inputs[i], req.Parameters)
-	badCursor := req.Cursor != "" && spec.Kind != manifest.KindSearch
-	badState := len(req.State) > 0 && string(req.State) != "null" && spec.Kind != manifest.KindTrigger
-	if verr != nil || badCursor || badState {
-		problems := &manifest.ValidationError{}
-		if verr != nil && !errors.As(verr, &problems) {
-			return Output{}, verr
-		}
-		if badCursor {
-			problems.Add("cursor", "only search modules take a cursor")
-		}
-		if badState {
-			problems.Add("state", "only trigger modules take a state")
-		}
-		return Output{}, problems
-	}
-	in := input{values: values, state: req.State}
-	// The query's fingerprint binds cursors to it; it is computed only when
-	// a cursor comes in or goes out (modules never change values).
-	var fp string
-	if spec.IsList() {
-		in.limit = int(values[manifest.LimitName].(int64))
-		if req.Cursor != "" {
-			fp = fingerprint(spec.Name, req.TokenHash, values)
-			pos, err := decodeCursor(req.Cursor, spec.Name, fp)
-			if err != nil {
-				return Output{}, err
-			}
-			in.cursor = pos
-		}
-	}
-	out, err := m.run(ctx, env, in)
+	x, err := r.Prepare(req)
 	if err != nil {
 		return Output{}, err
 	}
-	if out.next != nil {
-		if fp == "" {
-			fp = fingerprint(spec.Name, req.TokenHash, values)
+	return r.Run(ctx, env, x)
+}
+
+// Prepare checks everything a request carries in one pass: the parameters
+// against the module's fields (defaults first), the module's rules across
+// fields, and the cursor or state (that the module takes one, and that it is
+// one this connector wrote for this module, connection and parameters). All
+// problems come back in one manifest.ValidationError (wrapping ErrBadCursor
+// when the cursor is one of them).
+func (r *Registry) Prepare(req Request) (*Prepared, error) {
+	i, ok := r.byName[req.Module]
+	if !ok {
+		return nil, fmt.Errorf("%w %q", ErrUnknownModule, safeName(req.Module))
+	}
+	x := &Prepared{m: r.mods[i], spec: r.specs[i], token: req.TokenHash}
+	problems := &manifest.ValidationError{}
+	add := func(err error) error {
+		var v *manifest.ValidationError
+		if err != nil && !errors.As(err, &v) {
+			return err
 		}
-		out.NextCursor = encodeCursor(position{Module: spec.Name, Fingerprint: fp, At: out.next})
+		if err != nil {
+			problems.Problems = append(problems.Problems, v.Problems...)
+		}
+		return nil
+	}
+	values, err := manifest.ValidateAt(r.inputs[i], req.Parameters, r.now())
+	if err := add(err); err != nil {
+		return nil, err
+	}
+	if err == nil {
+		if err := add(x.m.checkParams(values)); err != nil {
+			return nil, err
+		}
+	}
+	x.in.values = values
+	if x.spec.IsList() && err == nil {
+		x.in.limit = int(values[manifest.LimitName].(int64))
+	}
+	hasState := len(req.State) > 0 && string(req.State) != "null"
+	var cursorErr error
+	switch {
+	case req.Cursor != "" && x.spec.Kind != manifest.KindSearch:
+		problems.Add("cursor", "only search modules take a cursor")
+	case req.Cursor != "" && err == nil:
+		x.binding = cursorBinding(x.spec.Name, req.TokenHash, values)
+		if x.in.at, cursorErr = r.seal.open(x.binding, req.Cursor); cursorErr != nil {
+			problems.Add("cursor", cursorErr.Error())
+		}
+	}
+	switch {
+	case hasState && x.spec.Kind != manifest.KindTrigger:
+		problems.Add("state", "only trigger modules take a state")
+	case hasState:
+		pos, err := r.openState(x.spec.Name, req.State)
+		if err := add(err); err != nil {
+			return nil, err
+		}
+		x.in.at = pos
+	}
+	if err := problems.Err(); err != nil {
+		if cursorErr != nil {
+			return nil, errors.Join(ErrBadCursor, err)
+		}
+		return nil, err
+	}
+	return x, nil
+}
+
+// Run runs a prepared execution and writes the position after it into the
+// answer: the next cursor of a list, the new state of a trigger.
+func (r *Registry) Run(ctx context.Context, env Env, x *Prepared) (Output, error) {
+	if env.Now == nil {
+		env.Now = r.now
+	}
+	out, err := x.m.run(ctx, env, x.in)
+	if err != nil {
+		return Output{}, err
+	}
+	if len(out.next) > maxPositionLen {
+		return Output{}, fmt.Errorf("%s: %w", x.spec.Name, errPositionTooLarge)
+	}
+	switch {
+	case x.spec.Kind == manifest.KindTrigger:
+		out.State, _ = json.Marshal(triggerState{Module: x.spec.Name, Position: r.seal.seal(stateBinding(x.spec.Name), out.next)})
+	case out.next != nil:
+		if x.binding == "" {
+			x.binding = cursorBinding(x.spec.Name, x.token, x.in.values)
+		}
+		out.NextCursor = r.seal.seal(x.binding, out.next)
 	}
 	for _, name := range out.Invalidates {
-		r.cache.dropPrefix(cachePrefix(name, req.TokenHash))
+		r.cache.dropPrefix(cachePrefix(name, x.token))
 	}
 	return out, nil
 }
@@ -206,20 +279,33 @@ func (r *Registry) CallRPC(ctx context.Context, env Env, call RPCCall) (RPCResul
 	if !ok {
 		return RPCResult{}, fmt.Errorf("%w %q", ErrUnknownRPC, safeName(call.Name))
 	}
-	values, err := manifest.Validate(rpc.Def.Parameters, call.Parameters)
+	values, err := manifest.ValidateAt(rpc.Def.Parameters, call.Parameters, r.now())
 	if err != nil {
 		return RPCResult{}, err
 	}
 	key := cachePrefix(call.Name, call.TokenHash) +
-		fingerprint(call.Name, call.Query+"\x00"+call.Cursor, values)
+		cursorBinding(call.Name, call.Query+"\x00"+call.Cursor, values)
 	if rpc.CacheTTL > 0 {
 		if v, ok := r.cache.get(key); ok {
 			return v.(RPCResult), nil
 		}
 	}
-	res, err := rpc.Run(ctx, env, RPCRequest{Values: values, Query: call.Query, Cursor: call.Cursor})
+	req := RPCRequest{Values: values, Query: call.Query}
+	binding := cursorBinding(call.Name, call.TokenHash+"\x00"+call.Query, values)
+	if call.Cursor != "" {
+		if req.At, err = r.seal.open(binding, call.Cursor); err != nil {
+			return RPCResult{}, badCursor(err.Error())
+		}
+	}
+	res, err := rpc.Run(ctx, env, req)
 	if err != nil {
 		return RPCResult{}, err
+	}
+	if len(res.next) > maxPositionLen {
+		return RPCResult{}, fmt.Errorf("%s: %w", call.Name, errPositionTooLarge)
+	}
+	if res.next != nil {
+		res.NextCursor, res.next = r.seal.seal(binding, res.next), nil
 	}
 	if res.Options == nil {
 		res.Options = []manifest.Option{}
@@ -228,6 +314,33 @@ func (r *Registry) CallRPC(ctx context.Context, env Env, call RPCCall) (RPCResul
 		r.cache.put(key, res, rpc.CacheTTL)
 	}
 	return res, nil
+}
+
+// triggerState is what the engine stores between a trigger's runs.
+type triggerState struct {
+	Module   string `json:"module"`
+	Position string `json:"position"`
+}
+
+// openState checks a trigger's state and returns the position inside.
+func (r *Registry) openState(module string, state json.RawMessage) (json.RawMessage, error) {
+	var st triggerState
+	dec := json.NewDecoder(bytes.NewReader(state))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&st); err != nil || st.Position == "" || dec.More() {
+		return nil, manifest.Invalid("state", "is not a state this module wrote")
+	}
+	if st.Module != module {
+		return nil, manifest.Invalid("state", "belongs to another module")
+	}
+	pos, err := r.seal.open(stateBinding(module), st.Position)
+	if errors.Is(err, errAltered) {
+		return nil, manifest.Invalid("state", "is not a state this module wrote")
+	}
+	if err != nil {
+		return nil, manifest.Invalid("state", err.Error())
+	}
+	return pos, nil
 }
 
 func cachePrefix(rpc, tokenHash string) string { return rpc + "\x00" + tokenHash + "\x00" }

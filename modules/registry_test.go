@@ -67,16 +67,17 @@ func TestRegistryRefusesBadDefinitions(t *testing.T) {
 	}
 	wrong := &Action[wrongParams]{Def: echoSpec("wrong"), Run: func(context.Context, Env, wrongParams) (any, error) { return nil, nil }}
 	noRun := &Action[echoParams]{Def: echoSpec("noRun")}
-	both := &List[numbersParams]{Def: numbersSpec("both"), MaxPageSize: 1,
-		Page: newPagedNumbers().Page, All: allNumbers.All}
-	_, err := NewRegistry(Options{}, []Module{echoAction("dup"), echoAction("dup"), wrong, noRun, both}, nil)
+	noAll := &List[numbersParams]{Def: numbersSpec("noAll")}
+	noPage := &Paged[numbersParams, Offset]{Def: numbersSpec("noPage"), MaxPageSize: 1}
+	_, err := NewRegistry(Options{}, []Module{echoAction("dup"), echoAction("dup"), wrong, noRun, noAll, noPage}, nil)
 	require.Error(t, err)
 	for _, want := range []string{
 		`module "dup": declared twice`,
 		`module "wrong": field "name" has no Go field`,
 		`tagged "nom", which is not a declared field`,
 		`module "noRun": action without Run`,
-		`module "both": a list sets exactly one of Page and All`,
+		`module "noAll": a list needs All`,
+		`module "noPage": a paged list needs Page and MaxPageSize`,
 		`field "name" takes options from unknown rpc "names"`,
 	} {
 		assert.ErrorContains(t, err, want)
@@ -157,5 +158,29 @@ func TestTTLCacheEvictsLeastRecentlyUsed(t *testing.T) {
 	_, okB := c.get("b")
 	assert.True(t, okA)
 	assert.False(t, okB)
-	assert.Equal(t, 2, c.len())
+	assert.Equal(t, 2, c.lru.Len())
+}
+
+// TestOneClock: the date "now" in parameters and a module's Env.Now are the
+// registry's clock.
+func TestOneClock(t *testing.T) {
+	t.Parallel()
+	type atParams struct {
+		At *time.Time `param:"at"`
+	}
+	frozen := time.Date(2026, 12, 4, 17, 30, 0, 0, time.UTC)
+	spec := manifest.ModuleSpec{
+		Name: "clock", Label: "Clock", Description: "Tells the time.", Group: "Test", Kind: manifest.KindAction,
+		Expect:    []manifest.Field{{Name: "at", Label: "At", Help: "A date.", Type: manifest.TypeDate}},
+		Interface: []manifest.Field{{Name: "at", Label: "At", Type: manifest.TypeDate}},
+		Samples:   map[string]any{"at": "2026-01-01T00:00:00Z"},
+	}
+	mod := &Action[atParams]{Def: spec, Run: func(_ context.Context, env Env, p atParams) (any, error) {
+		return []time.Time{*p.At, env.Now()}, nil
+	}}
+	r, err := NewRegistry(Options{Now: func() time.Time { return frozen }}, []Module{mod}, nil)
+	require.NoError(t, err)
+	out, err := r.Execute(context.Background(), Env{}, Request{Module: "clock", Parameters: map[string]any{"at": "now"}})
+	require.NoError(t, err)
+	assert.Equal(t, []any{[]time.Time{frozen, frozen}}, out.Bundles)
 }

@@ -2,6 +2,7 @@ package modules
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -23,13 +24,20 @@ type RPC struct {
 type RPCRequest struct {
 	Values manifest.Values
 	Query  string
-	Cursor string
+	// At is the authenticated position of the call's cursor; nil without
+	// one.
+	At json.RawMessage
 }
 
 // RPCResult is an RPC's answer.
 type RPCResult struct {
 	Options    []manifest.Option `json:"options"`
 	NextCursor string            `json:"nextCursor,omitempty"`
+
+	// next is the position after these options; the registry seals it
+	// into NextCursor, bound to the RPC, the token, the parameters and the
+	// query, like a list's cursor.
+	next json.RawMessage
 }
 
 func (r *RPC) check() []error {

@@ -2,7 +2,6 @@ package modules
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"strings"
 	"time"
@@ -34,56 +33,55 @@ var rpcSearchCustomers = &RPC{
 	CacheTTL: time.Minute,
 	Run: func(ctx context.Context, env Env, req RPCRequest) (RPCResult, error) {
 		query := strings.TrimSpace(req.Query)
-		var at []byte
-		if req.Cursor != "" {
-			raw, err := base64.RawURLEncoding.DecodeString(req.Cursor)
-			if err != nil {
-				return RPCResult{}, manifest.Invalid("cursor", "is malformed")
-			}
-			if _, err := decodeCustomersPos(raw); err != nil {
-				return RPCResult{}, err
-			}
-			at = raw
-		}
 		q := customersQuery{Desc: true}
 		size := customersMaxPage
 		if strings.Contains(query, "@") && !strings.ContainsAny(query, " ,;") {
 			q.Email, size = query, searchOptions
 		}
-		var opts []manifest.Option
-		needle := strings.ToLower(query)
-		for pages := 0; (pages < searchPages || len(opts) == 0 && pages < searchEmptyPages) &&
-			len(opts) < searchOptions && (pages == 0 || at != nil); pages++ {
-			cp, err := fetchCustomers(ctx, env.PW, q, PageRequest{At: at, Size: size})
-			if err != nil {
+		var at customersPos
+		if req.At != nil {
+			var err error
+			if at, err = decodePosition[customersPos](req.At, "cursor"); err != nil {
 				return RPCResult{}, err
 			}
+		}
+		needle := strings.ToLower(query)
+		fetch := func(pr PageRequest[customersPos]) (Page[customersPos], error) {
+			cp, err := fetchCustomers(ctx, env.PW, q, pr.At, pr.Resumed, size)
+			if err != nil {
+				return Page[customersPos]{}, err
+			}
+			var opts []any
 			used := len(cp.rows)
 			for i := range cp.rows {
 				c, err := cp.rows[i].Customer()
 				if err != nil {
-					return RPCResult{}, err
+					return Page[customersPos]{}, err
 				}
 				if q.Email != "" || customerMatches(&c, needle) {
 					opts = append(opts, manifest.Option{Label: customerLabel(&c), Value: c.CustomerID})
-					if len(opts) == searchOptions {
+					if len(opts) == pr.Size {
 						used = i + 1
 						break
 					}
 				}
 			}
-			at = nil
-			if !cp.done || used < len(cp.rows) {
-				if at, err = json.Marshal(cp.after(used)); err != nil {
-					return RPCResult{}, err
-				}
-			}
+			return Page[customersPos]{Items: opts, Next: cp.after(used), Done: cp.done && used == len(cp.rows)}, nil
 		}
-		res := RPCResult{Options: opts}
-		if at != nil {
-			res.NextCursor = base64.RawURLEncoding.EncodeToString(at)
+		items, next, done, err := collect(ctx, "searchCustomers", searchOptions, searchOptions, at, req.At != nil, fetch, func(pages, found int) bool {
+			return pages >= searchEmptyPages || pages >= searchPages && found > 0
+		})
+		if err != nil {
+			return RPCResult{}, err
 		}
-		return res, nil
+		res := RPCResult{Options: make([]manifest.Option, len(items))}
+		for i, o := range items {
+			res.Options[i] = o.(manifest.Option)
+		}
+		if !done {
+			res.next, err = json.Marshal(next)
+		}
+		return res, err
 	},
 }
 

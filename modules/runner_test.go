@@ -2,10 +2,8 @@ package modules
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -34,43 +32,40 @@ func numbersSpec(name string) manifest.ModuleSpec {
 	}
 }
 
-// pagedNumbers is a paged list of 0..total-1 with pages of up to 4 that
-// records every page request it serves.
+// pagedNumbers is a list of 0..total-1 over an endpoint paged by page
+// number, with pages of up to 4, that records every page request it serves.
 type pagedNumbers struct {
-	*List[numbersParams]
-	requests []PageRequest
+	*Paged[numbersParams, Offset]
+	requests []PageRequest[Offset]
+	pages    [][2]int // page number and page size of every upstream call
 	calls    atomic.Int32
 	delay    time.Duration
 }
 
 func newPagedNumbers() *pagedNumbers {
 	pn := &pagedNumbers{}
-	pn.List = &List[numbersParams]{
+	byNumber := PageNumbers(4, func(ctx context.Context, _ Env, p numbersParams, page, perPage int) ([]any, error) {
+		pn.pages = append(pn.pages, [2]int{page, perPage})
+		if pn.delay > 0 {
+			select {
+			case <-time.After(pn.delay):
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		var items []any
+		for i := (page - 1) * perPage; i < p.Total && len(items) < perPage; i++ {
+			items = append(items, map[string]any{"n": i})
+		}
+		return items, nil
+	})
+	pn.Paged = &Paged[numbersParams, Offset]{
 		Def:         numbersSpec("pagedNumbers"),
 		MaxPageSize: 4,
-		Page: func(ctx context.Context, _ Env, p numbersParams, req PageRequest) (Page, error) {
+		Page: func(ctx context.Context, env Env, p numbersParams, req PageRequest[Offset]) (Page[Offset], error) {
 			pn.requests = append(pn.requests, req)
 			pn.calls.Add(1)
-			if pn.delay > 0 {
-				select {
-				case <-time.After(pn.delay):
-				case <-ctx.Done():
-					return Page{}, ctx.Err()
-				}
-			}
-			start := 0
-			if req.At != nil {
-				var err error
-				if start, err = strconv.Atoi(string(req.At)); err != nil {
-					return Page{}, err
-				}
-			}
-			var items []any
-			for i := start; i < p.Total && len(items) < req.Size; i++ {
-				items = append(items, map[string]any{"n": i})
-			}
-			// A short page ends the list.
-			return Page{Items: items, Next: json.RawMessage(strconv.Itoa(start + len(items))), Done: len(items) < req.Size}, nil
+			return byNumber(ctx, env, p, req)
 		},
 	}
 	return pn
@@ -236,22 +231,22 @@ func TestPagedListFailsWhenNothingFitsTheDeadline(t *testing.T) {
 
 func TestPagedListGuards(t *testing.T) {
 	t.Parallel()
-	tooMany := &List[numbersParams]{
+	tooMany := &Paged[numbersParams, int]{
 		Def: numbersSpec("tooMany"), MaxPageSize: 2,
-		Page: func(context.Context, Env, numbersParams, PageRequest) (Page, error) {
-			return Page{Items: []any{1, 2, 3}}, nil
+		Page: func(context.Context, Env, numbersParams, PageRequest[int]) (Page[int], error) {
+			return Page[int]{Items: []any{1, 2, 3}}, nil
 		},
 	}
-	endless := &List[numbersParams]{
+	endless := &Paged[numbersParams, int]{
 		Def: numbersSpec("endless"), MaxPageSize: 2,
-		Page: func(context.Context, Env, numbersParams, PageRequest) (Page, error) {
-			return Page{Next: json.RawMessage(`1`)}, nil
+		Page: func(context.Context, Env, numbersParams, PageRequest[int]) (Page[int], error) {
+			return Page[int]{Next: 1}, nil
 		},
 	}
-	failing := &List[numbersParams]{
+	failing := &Paged[numbersParams, int]{
 		Def: numbersSpec("failing"), MaxPageSize: 2,
-		Page: func(context.Context, Env, numbersParams, PageRequest) (Page, error) {
-			return Page{}, errors.New("boom")
+		Page: func(context.Context, Env, numbersParams, PageRequest[int]) (Page[int], error) {
+			return Page[int]{}, errors.New("boom")
 		},
 	}
 	r := newTestRegistry(t, tooMany, endless, failing)
@@ -275,4 +270,42 @@ func TestAllListCutsToTheLimit(t *testing.T) {
 	assert.Len(t, out.Bundles, 12)
 	assert.False(t, out.HasMore)
 	assert.Empty(t, out.NextCursor)
+}
+
+// TestPageNumbersServesAnySizeAtAnyOffset: over an endpoint paged by page
+// number and size (ProfitWell's customers API: page from 1, per_page up to a
+// maximum, profitwell-api.md §6.1), a list continued with changing limits
+// lists every item once, in order, never asks for a page larger than the
+// maximum, and asks for exactly the page size the limit needs when the
+// offset allows it.
+func TestPageNumbersServesAnySizeAtAnyOffset(t *testing.T) {
+	t.Parallel()
+	for _, limits := range [][]int{{1}, {3}, {4}, {5, 2, 7}, {3, 3, 4, 1}, {100}} {
+		pn := newPagedNumbers()
+		r := newTestRegistry(t, pn)
+		var got []int
+		cursor := ""
+		for call := 0; ; call++ {
+			require.Less(t, call, 100)
+			out, err := r.Execute(context.Background(), Env{}, Request{Module: "pagedNumbers", TokenHash: "tok", Cursor: cursor,
+				Parameters: map[string]any{"total": 23, "limit": limits[call%len(limits)]}})
+			require.NoError(t, err)
+			got = append(got, ns(out)...)
+			if !out.HasMore {
+				break
+			}
+			cursor = out.NextCursor
+		}
+		assert.Equal(t, seq(0, 23), got, "limits %v", limits)
+		for _, pg := range pn.pages {
+			assert.LessOrEqual(t, pg[1], 4, "limits %v", limits)
+			assert.GreaterOrEqual(t, pg[0], 1, "limits %v", limits)
+		}
+	}
+	pn := newPagedNumbers()
+	r := newTestRegistry(t, pn)
+	out, err := r.Execute(context.Background(), Env{}, Request{Module: "pagedNumbers", Parameters: map[string]any{"total": 23, "limit": 10}})
+	require.NoError(t, err)
+	assert.Equal(t, seq(0, 10), ns(out))
+	assert.Equal(t, [][2]int{{1, 4}, {2, 4}, {5, 2}}, pn.pages, "offset 8 with 2 to go: page 5 of 2")
 }

@@ -1,7 +1,6 @@
 package modules
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -14,8 +13,10 @@ import (
 // position saved in its state, oldest first, at most limit bundles, and the
 // new state. The engine saves the state only when its cycle commits, so a
 // rolled-back cycle replays the same changes and nothing is emitted twice
-// across committed runs. The paging loop is the lists' own.
-type Trigger[P any] struct {
+// across committed runs. The paging loop is the lists' own; the position is
+// a value of the module's type Pos, written into the state when the run
+// ends.
+type Trigger[P, Pos any] struct {
 	// Def is the module's declaration; triggers take static parameters
 	// only, and the limit is the last.
 	Def manifest.ModuleSpec
@@ -23,22 +24,29 @@ type Trigger[P any] struct {
 	Bundle BundleType
 	// MaxPageSize is the most items one upstream page can hold.
 	MaxPageSize int
+	// Check, when set, checks the parameters together (rules across
+	// fields) before anything runs; its problems join the fields' own.
+	Check func(p P) error
 	// Start returns the position of a run without state (for example
 	// "from now on", or from a date parameter).
-	Start func(ctx context.Context, env Env, p P) (json.RawMessage, error)
+	Start func(ctx context.Context, env Env, p P) (Pos, error)
 	// Page fetches the changes after a position; it must always return the
 	// position after its last item as Next.
-	Page func(ctx context.Context, env Env, p P, req PageRequest) (Page, error)
+	Page func(ctx context.Context, env Env, p P, req PageRequest[Pos]) (Page[Pos], error)
 }
 
 // Spec returns the declaration.
-func (t *Trigger[P]) Spec() manifest.ModuleSpec { return t.Def }
+func (t *Trigger[P, Pos]) Spec() manifest.ModuleSpec { return t.Def }
 
-func (t *Trigger[P]) bundleType() BundleType { return t.Bundle }
+func (t *Trigger[P, Pos]) bundleType() BundleType { return t.Bundle }
 
-func (t *Trigger[P]) paramsType() reflect.Type { return paramsTypeOf[P]() }
+func (t *Trigger[P, Pos]) paramsType() reflect.Type { return paramsTypeOf[P]() }
 
-func (t *Trigger[P]) check() []error {
+func (t *Trigger[P, Pos]) checkParams(values manifest.Values) error {
+	return checkWith(values, t.Check)
+}
+
+func (t *Trigger[P, Pos]) check() []error {
 	var errs []error
 	if t.Start == nil || t.Page == nil || t.MaxPageSize <= 0 {
 		errs = append(errs, fmt.Errorf("module %q: a trigger needs Start, Page and MaxPageSize", t.Def.Name))
@@ -49,40 +57,28 @@ func (t *Trigger[P]) check() []error {
 	return errs
 }
 
-// triggerState is what the engine stores between runs.
-type triggerState struct {
-	Module string          `json:"module"`
-	At     json.RawMessage `json:"position"`
-}
-
-func (t *Trigger[P]) run(ctx context.Context, env Env, in input) (Output, error) {
+func (t *Trigger[P, Pos]) run(ctx context.Context, env Env, in input) (Output, error) {
 	p, err := bindParams[P](in.values)
 	if err != nil {
 		return Output{}, err
 	}
-	var at json.RawMessage
-	if len(in.state) > 0 && !bytes.Equal(bytes.TrimSpace(in.state), []byte("null")) {
-		var st triggerState
-		dec := json.NewDecoder(bytes.NewReader(in.state))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&st); err != nil || len(st.At) == 0 {
-			return Output{}, manifest.Invalid("state", "is not a state this module wrote")
-		}
-		if st.Module != t.Def.Name {
-			return Output{}, manifest.Invalid("state", "belongs to another module")
-		}
-		at = st.At
-	} else if at, err = t.Start(ctx, env, p); err != nil {
-		return Output{}, err
+	var at Pos
+	if in.at != nil {
+		at, err = decodePosition[Pos](in.at, "state")
+	} else {
+		at, err = t.Start(ctx, env, p)
 	}
-	fetch := func(req PageRequest) (Page, error) { return t.Page(ctx, env, p, req) }
-	items, next, done, err := collect(ctx, t.Def.Name, in.limit, t.MaxPageSize, at, fetch)
 	if err != nil {
 		return Output{}, err
 	}
-	state, err := json.Marshal(triggerState{Module: t.Def.Name, At: next})
+	fetch := func(req PageRequest[Pos]) (Page[Pos], error) { return t.Page(ctx, env, p, req) }
+	items, next, done, err := collect(ctx, t.Def.Name, in.limit, t.MaxPageSize, at, true, fetch, nil)
 	if err != nil {
 		return Output{}, err
 	}
-	return Output{Bundles: items, HasMore: !done, State: state}, nil
+	state, err := json.Marshal(next)
+	if err != nil {
+		return Output{}, err
+	}
+	return Output{Bundles: items, HasMore: !done, next: state}, nil
 }

@@ -2,7 +2,6 @@ package modules
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/profitwell-connector/connector/connection/profitwell"
@@ -20,8 +19,8 @@ type watchCustomersParams struct {
 // a customer updated again later is emitted again, as a new change.
 var watchCustomers = newWatchCustomers(customersWindow)
 
-func newWatchCustomers(window int) *Trigger[watchCustomersParams] {
-	return &Trigger[watchCustomersParams]{
+func newWatchCustomers(window int) *Trigger[watchCustomersParams, customersPos] {
+	return &Trigger[watchCustomersParams, customersPos]{
 		Def: manifest.ModuleSpec{
 			Name:        "watchCustomers",
 			Label:       "Watch Customers",
@@ -55,14 +54,14 @@ func newWatchCustomers(window int) *Trigger[watchCustomersParams] {
 		},
 		Bundle:      PassThroughOf[profitwell.CustomerRow, profitwell.Customer](),
 		MaxPageSize: customersMaxPage,
-		Start: func(_ context.Context, env Env, p watchCustomersParams) (json.RawMessage, error) {
+		Start: func(_ context.Context, env Env, p watchCustomersParams) (customersPos, error) {
 			from := env.Now()
 			if p.Since != nil {
 				from = *p.Since
 			}
 			return initialCustomersPos(&from, nil), nil
 		},
-		Page: func(ctx context.Context, env Env, _ watchCustomersParams, req PageRequest) (Page, error) {
+		Page: func(ctx context.Context, env Env, _ watchCustomersParams, req PageRequest[customersPos]) (Page[customersPos], error) {
 			return customersListPage(ctx, env.PW, customersQuery{window: window}, req)
 		},
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -131,7 +132,11 @@ func call(ctx context.Context, args []string, getenv func(string) string, stdout
 		return fmt.Errorf("profitwell client: %w", err)
 	}
 	defer client.Close()
-	registry, err := modules.Default(modules.Options{})
+	// Cursors and states printed by one call are continued by another
+	// process: they are signed with a key derived from the token, which
+	// only its holder can reproduce.
+	cursorKey := sha256.Sum256([]byte("connector call cursor key\x00" + token))
+	registry, err := modules.Default(modules.Options{CursorKeys: [][]byte{cursorKey[:]}})
 	if err != nil {
 		return err
 	}

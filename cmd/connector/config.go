@@ -14,6 +14,7 @@ import (
 	"github.com/profitwell-connector/connector/api"
 	"github.com/profitwell-connector/connector/connection/profitwell/profitwelltest"
 	"github.com/profitwell-connector/connector/manifest"
+	"github.com/profitwell-connector/connector/modules"
 )
 
 // config is every setting of the service. Each is a flag and an environment
@@ -30,6 +31,7 @@ type config struct {
 	APIKeys             []string
 	InsecureNoAuth      bool
 	SigningSecrets      []string
+	CursorKeys          []string
 	RedisURL            string
 	IdempotencyTTL      time.Duration
 	ExecutionTimeout    time.Duration
@@ -114,6 +116,19 @@ func settings() []setting {
 				if _, err := api.NewVerifier(c.SigningSecrets, nil, nil); err != nil {
 					return err
 				}
+			}
+			return nil
+		}},
+		{name: "cursor-keys", serve: true, def: "", usage: "secrets (at least 32 characters each, comma-separated; the first signs, all verify) that authenticate list cursors and trigger states; replicas must share them; empty: a random key per process", set: func(c *config, v string) error {
+			c.CursorKeys = nil
+			for _, k := range strings.Split(v, ",") {
+				if k = strings.TrimSpace(k); k == "" {
+					continue
+				}
+				if len(k) < modules.MinCursorKeyLen || strings.ContainsFunc(k, func(r rune) bool { return r <= ' ' || r > '~' }) {
+					return errors.New("each key must be at least 32 printable ASCII characters without spaces")
+				}
+				c.CursorKeys = append(c.CursorKeys, k)
 			}
 			return nil
 		}},

@@ -102,7 +102,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("profitwell client: %w", err)
 	}
 	defer client.Close()
-	registry, err := modules.Default(modules.Options{LimitCap: c.LimitCap})
+	cursorKeys := make([][]byte, len(c.CursorKeys))
+	for i, k := range c.CursorKeys {
+		cursorKeys[i] = []byte(k)
+	}
+	if len(cursorKeys) == 0 && !c.Sandbox {
+		logger.Warn().Msgf("%s is not set: cursors and trigger states are signed with a random key of this process, so other replicas and a restarted process refuse them; give every replica the same key", envName("cursor-keys"))
+	}
+	registry, err := modules.Default(modules.Options{LimitCap: c.LimitCap, CursorKeys: cursorKeys})
 	if err != nil {
 		return err
 	}

@@ -6,8 +6,14 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/net/http/httpguts"
+	"golang.org/x/text/unicode/norm"
 )
 
 // RawRequest is a caller-built request for Session.Do (the "Make an API
@@ -15,14 +21,16 @@ import (
 type RawRequest struct {
 	// Method is GET, HEAD, POST, PUT, PATCH or DELETE ("" means GET).
 	Method string
-	// Path starts with "/v2/"; it may be percent-encoded and may carry a
-	// query. A missing trailing slash is added before the query.
+	// Path is checked and made canonical by RawTarget ("/v2/plans/?x=1");
+	// it may carry a query. A missing trailing slash is added before the
+	// query.
 	Path string
 	// Query is added to the path's own query, if any.
 	Query url.Values
-	// Header holds extra request headers. Authorization, Host, cookies,
-	// Content-Length, Expect and hop-by-hop headers are dropped; the client
-	// sets Authorization and User-Agent itself.
+	// Header holds extra request headers. Those CheckRawHeader refuses by
+	// name (Authorization, Host, cookies, Content-Length, Expect, hop-by-hop
+	// and forwarding headers) are dropped; the client sets Authorization and
+	// User-Agent itself.
 	Header http.Header
 	// Body is sent as is (Content-Type defaults to application/json).
 	Body []byte
@@ -39,12 +47,51 @@ type RawResponse struct {
 	Body []byte
 }
 
-// droppedRequestHeaders are never forwarded from a RawRequest.
-var droppedRequestHeaders = map[string]bool{
-	"Authorization": true, "Proxy-Authorization": true, "Host": true, "Cookie": true,
-	"Content-Length": true, "Expect": true, "Connection": true, "Keep-Alive": true,
-	"Proxy-Connection": true, "Te": true, "Trailer": true, "Transfer-Encoding": true,
-	"Upgrade": true, "User-Agent": true,
+// forbiddenRawHeaders are request headers a raw call may not set, with why:
+// the connector or the HTTP client owns them.
+var forbiddenRawHeaders = map[string]string{
+	"Authorization":       "is sent by the connector from the connection; remove this header",
+	"Proxy-Authorization": "is not allowed: the connector authenticates with the connection's token only",
+	"Host":                "cannot be set: requests always go to the ProfitWell API",
+	"Cookie":              "cannot be set: the ProfitWell API does not use cookies",
+	"Content-Length":      "cannot be set: it is computed from the body",
+	"Transfer-Encoding":   "cannot be set: the HTTP client manages it",
+	"Connection":          "cannot be set: hop-by-hop headers are managed by the HTTP client",
+	"Keep-Alive":          "cannot be set: hop-by-hop headers are managed by the HTTP client",
+	"Proxy-Connection":    "cannot be set: hop-by-hop headers are managed by the HTTP client",
+	"Te":                  "cannot be set: hop-by-hop headers are managed by the HTTP client",
+	"Trailer":             "cannot be set: hop-by-hop headers are managed by the HTTP client",
+	"Upgrade":             "cannot be set: hop-by-hop headers are managed by the HTTP client",
+	"Expect":              "cannot be set: the HTTP client manages it",
+	"User-Agent":          "cannot be set: the connector identifies itself",
+	"Forwarded":           "cannot be set: the connector does not forward for others",
+	"X-Real-Ip":           "cannot be set: the connector does not forward for others",
+}
+
+// RawHeaderProblem is why a raw call may not send one header: Part is "key"
+// (the name is not an HTTP token, or the connector owns that header) or
+// "value" (control characters).
+type RawHeaderProblem struct {
+	Part    string
+	Message string
+}
+
+// CheckRawHeader returns the problem with sending header name: value in a
+// raw call, or nil. Session.Do drops the headers this refuses by name and
+// fails on the others, so a caller that checks first and the client agree.
+func CheckRawHeader(name, value string) *RawHeaderProblem {
+	ck := http.CanonicalHeaderKey(name)
+	switch {
+	case !httpguts.ValidHeaderFieldName(name):
+		return &RawHeaderProblem{"key", "must be a header name (letters, digits and !#$%&'*+-.^_`|~, no spaces)"}
+	case forbiddenRawHeaders[ck] != "":
+		return &RawHeaderProblem{"key", ck + " " + forbiddenRawHeaders[ck]}
+	case strings.HasPrefix(ck, "X-Forwarded-"), strings.HasPrefix(ck, "Proxy-"):
+		return &RawHeaderProblem{"key", ck + " cannot be set: the connector does not act as a proxy"}
+	case !httpguts.ValidHeaderFieldValue(value):
+		return &RawHeaderProblem{"value", "must not contain line breaks or control characters"}
+	}
+	return nil
 }
 
 // Do sends a raw request to ProfitWell and returns its answer for any status:
@@ -159,8 +206,15 @@ func invalidRaw(msg string) *Error {
 	return &Error{Kind: KindInvalid, Op: rawEndpoint, Message: msg}
 }
 
-// buildRaw validates a RawRequest (defence in depth: the API layer validates
-// first) and turns it into a request on the fixed base URL.
+// MaxRawPathLen bounds a raw call's path, as given and once escaped.
+const MaxRawPathLen = 2048
+
+// rawAPIRoot is the root every raw call stays under.
+const rawAPIRoot = "/v2"
+
+// buildRaw validates a RawRequest (with the policy a caller may check first:
+// RawTarget, CheckRawHeader) and turns it into a request on the fixed base
+// URL.
 func buildRaw(in RawRequest) (*request, error) {
 	method := in.Method
 	if method == "" {
@@ -171,29 +225,9 @@ func buildRaw(in RawRequest) (*request, error) {
 	default:
 		return nil, invalidRaw("unsupported method " + strconv.Quote(method))
 	}
-	p := in.Path
-	if !strings.HasPrefix(p, "/v2/") || len(p) > 2048 {
-		return nil, invalidRaw(`the path must start with "/v2/" (at most 2048 characters)`)
-	}
-	if strings.ContainsAny(p, "\\#") || strings.IndexFunc(p, isCtlOrSpace) >= 0 {
-		return nil, invalidRaw("the path contains a forbidden character")
-	}
-	u, err := url.Parse(p)
-	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || u.Fragment != "" {
-		return nil, invalidRaw("the path is not a plain URL path")
-	}
-	escaped := u.EscapedPath()
-	for _, seg := range strings.Split(escaped, "/") {
-		if dec, err := url.PathUnescape(seg); err != nil || dec == "." || dec == ".." {
-			return nil, invalidRaw(`the path must not contain "." or ".." segments`)
-		}
-	}
-	if !strings.HasSuffix(escaped, "/") {
-		escaped += "/"
-	}
-	q, err := url.ParseQuery(u.RawQuery)
-	if err != nil {
-		return nil, invalidRaw("the path's query is malformed")
+	escaped, q, problem := RawTarget(in.Path)
+	if problem != "" {
+		return nil, invalidRaw("the path " + problem)
 	}
 	for k, vs := range in.Query {
 		q[k] = append(q[k], vs...)
@@ -201,17 +235,16 @@ func buildRaw(in RawRequest) (*request, error) {
 	h := make(http.Header, len(in.Header))
 	for k, vs := range in.Header {
 		ck := http.CanonicalHeaderKey(k)
-		if !validHeaderName(k) {
+		if !httpguts.ValidHeaderFieldName(k) {
 			return nil, invalidRaw("invalid header name")
 		}
-		if droppedRequestHeaders[ck] || strings.HasPrefix(ck, "X-Forwarded-") {
-			continue
-		}
 		for _, v := range vs {
-			if !validHeaderValue(v) {
+			switch p := CheckRawHeader(k, v); {
+			case p == nil:
+				h[ck] = append(h[ck], v)
+			case p.Part == "value":
 				return nil, invalidRaw("invalid value for header " + strconv.Quote(ck))
 			}
-			h[ck] = append(h[ck], v)
 		}
 	}
 	// Also drop what the caller's Connection header lists as hop-by-hop.
@@ -231,28 +264,158 @@ func buildRaw(in RawRequest) (*request, error) {
 	}, nil
 }
 
-func isCtlOrSpace(r rune) bool { return r <= ' ' || r == 0x7f }
+// rawResourceRe is what the first segment of a raw call's path must look
+// like: a ProfitWell resource name (plans, customers, api-status, ...).
+var rawResourceRe = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
-// validHeaderName reports whether k is an RFC 7230 token.
-func validHeaderName(k string) bool {
-	if k == "" {
-		return false
+// RawTarget is the one policy for where a raw call may go: it checks a path
+// relative to the API root ("/plans/", "plans", "/v2/plans?x=1"), and turns
+// it into the escaped upstream path (always "/v2/…/") and its query. problem
+// says why a path is refused (then path and query are empty); the path never
+// leaves /v2. It is pure, so it can be fuzzed.
+func RawTarget(in string) (path string, query url.Values, problem string) {
+	switch {
+	case in == "":
+		return "", nil, "is required"
+	case len(in) > MaxRawPathLen:
+		return "", nil, "must be at most " + strconv.Itoa(MaxRawPathLen) + " characters"
+	case !utf8.ValidString(in):
+		return "", nil, "must be valid UTF-8 text"
 	}
-	for i := 0; i < len(k); i++ {
-		c := k[i]
-		if c >= 0x7f || c <= ' ' || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
-			return false
+	for _, r := range in {
+		if msg := rawBadRune(r); msg != "" {
+			return "", nil, msg
 		}
 	}
-	return true
+	first, _ := utf8.DecodeRuneInString(in)
+	last, _ := utf8.DecodeLastRuneInString(in)
+	if unicode.IsSpace(first) || unicode.IsSpace(last) {
+		return "", nil, "must not start or end with spaces"
+	}
+	if strings.Contains(in, "#") {
+		return "", nil, "must not contain a fragment (#)"
+	}
+	if strings.HasPrefix(in, "//") {
+		return "", nil, "must be a path relative to https://api.profitwell.com/v2, not a host (//…)"
+	}
+	p, rawQuery, _ := strings.Cut(in, "?")
+	// Before anything else: a scheme or an authority in the first segment.
+	head, _, _ := strings.Cut(strings.TrimPrefix(p, "/"), "/")
+	switch {
+	case strings.Contains(head, ":"):
+		return "", nil, "must be a path relative to https://api.profitwell.com/v2 (for example /plans/), not an absolute URL"
+	case strings.Contains(head, "@"):
+		return "", nil, "must be a path relative to https://api.profitwell.com/v2 (for example /plans/), without a user or host (…@…)"
+	}
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p
+	}
+	rest := p
+	if p == rawAPIRoot || strings.HasPrefix(p, rawAPIRoot+"/") {
+		rest = p[len(rawAPIRoot):] // "/v2/plans/" is taken as is
+	}
+	segs := strings.Split(strings.TrimPrefix(rest, "/"), "/")
+	if segs[len(segs)-1] == "" {
+		segs = segs[:len(segs)-1] // the trailing slash
+	}
+	if len(segs) == 0 {
+		return "", nil, "must name an endpoint, for example /plans/"
+	}
+	if !rawResourceRe.MatchString(segs[0]) {
+		return "", nil, "must start with a ProfitWell resource such as /plans/ or /customers/ (letters, digits, - and _)"
+	}
+	var b strings.Builder
+	b.WriteString(rawAPIRoot)
+	for _, seg := range segs {
+		dec, msg := rawSegment(seg)
+		if msg != "" {
+			return "", nil, msg
+		}
+		b.WriteByte('/')
+		b.WriteString(url.PathEscape(dec))
+	}
+	b.WriteByte('/')
+	path = b.String()
+	if len(path) > MaxRawPathLen {
+		return "", nil, "must be at most " + strconv.Itoa(MaxRawPathLen) + " characters once percent-encoded"
+	}
+	query, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return "", nil, "has a malformed query string (after ?)"
+	}
+	return path, query, ""
 }
 
-// validHeaderValue refuses control characters other than horizontal tab.
-func validHeaderValue(v string) bool {
-	for i := 0; i < len(v); i++ {
-		if c := v[i]; (c < ' ' && c != '\t') || c == 0x7f {
-			return false
+// rawSegment checks one path segment as written and returns it decoded.
+func rawSegment(seg string) (string, string) {
+	if seg == "" {
+		return "", "must not contain empty segments (//)"
+	}
+	for i := 0; i < len(seg); i++ {
+		if seg[i] != '%' {
+			continue
+		}
+		if i+2 >= len(seg) || !isHex(seg[i+1]) || !isHex(seg[i+2]) {
+			return "", "has a malformed percent-encoding (% must be followed by two hexadecimal digits)"
+		}
+		switch c := unhex(seg[i+1])<<4 | unhex(seg[i+2]); {
+		case c == '.' || c == '/' || c == '\\' || c == '%':
+			return "", `must not percent-encode ".", "/", "\" or "%" (%2e, %2f, %5c, %25)`
+		case c < 0x20 || c == 0x7f:
+			return "", "must not contain encoded control characters"
+		}
+		i += 2
+	}
+	dec, err := url.PathUnescape(seg)
+	if err != nil {
+		return "", "has a malformed percent-encoding"
+	}
+	if !utf8.ValidString(dec) {
+		return "", "must be valid UTF-8 once percent-decoded"
+	}
+	for _, r := range dec {
+		if msg := rawBadRune(r); msg != "" {
+			return "", msg
 		}
 	}
-	return true
+	if dec == "." || strings.Contains(dec, "..") {
+		return "", `must not contain "." or ".." segments (the path must stay under /v2)`
+	}
+	return dec, ""
+}
+
+// rawLookalikes stand for "/" or "\" without a compatibility decomposition
+// (NFKC catches the others, such as "／" and "．").
+var rawLookalikes = map[rune]bool{
+	'\u2044': true, '\u2215': true, '\u2571': true, '\u29F8': true, // ⁄ ∕ ╱ ⧸
+	'\u2216': true, '\u29F5': true, '\u29F9': true, '\u2572': true, // ∖ ⧵ ⧹ ╲
+}
+
+// rawBadRune explains why r may not appear in a raw call's path.
+func rawBadRune(r rune) string {
+	switch {
+	case unicode.IsControl(r):
+		return "must not contain control characters"
+	case r == '\\':
+		return "must not contain backslashes"
+	case unicode.Is(unicode.Cf, r):
+		return "must not contain invisible formatting characters"
+	case r >= utf8.RuneSelf && (rawLookalikes[r] || strings.ContainsAny(norm.NFKC.String(string(r)), `/\.%#?@:`)):
+		return `must not contain characters that stand for / \ . % # ? @ or : (such as ／ or ．)`
+	}
+	return ""
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
 }

@@ -165,7 +165,6 @@ func TestDoErrors(t *testing.T) {
 		up := newUpstream(t, jsonHandler(200, `{}`))
 		s := newTestClient(t, testConfig(up.URL)).Session(NewToken(testToken))
 		bad := []RawRequest{
-			{Path: "/v1/transactions/"},
 			{Path: "//evil.example/v2/"},
 			{Path: "https://evil.example/v2/"},
 			{Path: "/v2/../admin/"},
@@ -194,9 +193,50 @@ func TestDoPathEscapesKept(t *testing.T) {
 	t.Parallel()
 	up := newUpstream(t, jsonHandler(200, `[]`))
 	s := newTestClient(t, testConfig(up.URL)).Session(NewToken(testToken))
-	_, err := s.Do(context.Background(), RawRequest{Path: "/v2/users/luiz%27s%20alias%2Fx"})
-	require.NoError(t, err)
-	assert.Equal(t, "/v2/users/luiz%27s%20alias%2Fx/", up.last(t).RequestURI)
-	_, err = s.Do(context.Background(), RawRequest{Path: "/v2/users/a b/"})
-	require.Error(t, err, "a raw space is refused (the caller must escape)")
+	// The path follows RawTarget, the policy makeApiCall checks first:
+	// escapes are decoded once and written canonically, encoded slashes
+	// are refused, and every path is under /v2.
+	for path, want := range map[string]string{
+		"/v2/users/luiz%27s%20alias": "/v2/users/luiz%27s%20alias/",
+		"/v2/users/a b/":             "/v2/users/a%20b/",
+		"/v1/transactions/":          "/v2/v1/transactions/",
+	} {
+		_, err := s.Do(context.Background(), RawRequest{Path: path})
+		require.NoError(t, err, path)
+		assert.Equal(t, want, up.last(t).RequestURI, path)
+	}
+	_, err := s.Do(context.Background(), RawRequest{Path: "/v2/users/luiz%2Fx/"})
+	require.Error(t, err, "an encoded slash is refused")
+}
+
+// TestDoDropsEveryHeaderCheckRawHeaderRefuses: the headers a caller is told
+// it may not set (CheckRawHeader refuses the name) never reach ProfitWell
+// with the caller's value, so a module that checks first and the client
+// cannot drift apart.
+func TestDoDropsEveryHeaderCheckRawHeaderRefuses(t *testing.T) {
+	t.Parallel()
+	up := newUpstream(t, func(w http.ResponseWriter, _ *http.Request) { respond(w, 200, `{}`) })
+	s := newTestClient(t, testConfig(up.URL)).Session(NewToken(testToken))
+	names := []string{"X-Forwarded-Host", "X-Forwarded-Proto", "Proxy-Foo", "x-real-ip", "forwarded", "proxy-authenticate"}
+	for name := range forbiddenRawHeaders {
+		names = append(names, name, strings.ToLower(name))
+	}
+	const canary = "caller-canary-value"
+	for _, name := range names {
+		p := CheckRawHeader(name, canary)
+		require.NotNil(t, p, name)
+		require.Equal(t, "key", p.Part, name)
+		_, err := s.Do(context.Background(), RawRequest{Path: "/v2/plans/", Header: http.Header{name: {canary}, "X-Kept": {"1"}}})
+		require.NoError(t, err, name)
+		got := up.last(t)
+		for k, vs := range got.Header {
+			for _, v := range vs {
+				assert.NotContains(t, v, canary, "%s reached ProfitWell as %s", name, k)
+			}
+		}
+		assert.Equal(t, "1", got.Header.Get("X-Kept"), name)
+	}
+	assert.Nil(t, CheckRawHeader("X-Custom", "a\tb"))
+	assert.Equal(t, &RawHeaderProblem{"value", "must not contain line breaks or control characters"}, CheckRawHeader("X-Custom", "a\x7f"))
+	assert.Equal(t, "key", CheckRawHeader("X A", "b").Part)
 }
