@@ -47,11 +47,15 @@ type customersPos struct {
 	Sec     *int64 `json:"s,omitempty"` // second of the last emitted updated_on
 	Count   int    `json:"c,omitempty"` // rows emitted in that second
 	Seen    []byte `json:"k,omitempty"` // their hashes while Count <= maxSeen
+	// Min is a floor on updated_on finer than the window's seconds, in
+	// Unix microseconds (ProfitWell's precision): rows updated earlier are
+	// skipped. 0: none.
+	Min int64 `json:"m,omitempty"`
 }
 
 // valid reports whether a decoded position is one the pager can have written.
 func (p *customersPos) valid() bool {
-	return p.Page >= 0 && p.PerPage >= 0 && p.PerPage <= customersMaxPage && p.Count >= 0 &&
+	return p.Page >= 0 && p.PerPage >= 0 && p.PerPage <= customersMaxPage && p.Count >= 0 && p.Min >= 0 &&
 		len(p.Seen)%seenHashLen == 0 && len(p.Seen) <= maxSeen*seenHashLen &&
 		(len(p.Seen) == 0 || len(p.Seen) == p.Count*seenHashLen) && (p.Count == 0 || p.Sec != nil)
 }
@@ -71,6 +75,16 @@ type customersQuery struct {
 func customerHash(c *profitwell.CustomerRow) []byte {
 	h := sha256.Sum256([]byte(c.CustomerID + "@" + c.UpdatedOn))
 	return h[:seenHashLen]
+}
+
+// customerMicro is a row's updated_on in Unix microseconds (0 when absent
+// or unreadable).
+func customerMicro(c *profitwell.CustomerRow) int64 {
+	t, err := c.UpdatedTime()
+	if err != nil {
+		return 0
+	}
+	return t.UnixMicro()
 }
 
 func customerSecond(c *profitwell.CustomerRow) int64 {
@@ -93,7 +107,7 @@ type customersPage struct {
 // after returns the position right after the first n rows.
 func (cp *customersPage) after(n int) customersPos {
 	next := customersPos{From: cp.base.From, To: cp.base.To, Sec: cp.base.Sec, Count: cp.base.Count,
-		Seen: append([]byte(nil), cp.base.Seen...)}
+		Seen: append([]byte(nil), cp.base.Seen...), Min: cp.base.Min}
 	if n == len(cp.rows) {
 		// Page numbering stays valid only when the whole page was used.
 		next.Page, next.PerPage = cp.page+1, cp.perPage
@@ -131,7 +145,7 @@ func fetchCustomers(ctx context.Context, s *profitwell.Session, q customersQuery
 	if window <= 0 {
 		window = customersWindow
 	}
-	cp := &customersPage{base: customersPos{From: pos.From, To: pos.To, Sec: pos.Sec, Count: pos.Count, Seen: pos.Seen}, page: 1, perPage: size}
+	cp := &customersPage{base: customersPos{From: pos.From, To: pos.To, Sec: pos.Sec, Count: pos.Count, Seen: pos.Seen, Min: pos.Min}, page: 1, perPage: size}
 	// Rows of the anchor second already emitted are skipped by hash, or,
 	// when there were too many to remember, by their count from the start
 	// of the second.
@@ -178,13 +192,16 @@ func fetchCustomers(ctx context.Context, s *profitwell.Session, q customersQuery
 	}
 	cp.done = len(rows) < cp.perPage
 	cp.rows = rows
-	if len(skip) == 0 && dropFirst == 0 {
+	if len(skip) == 0 && dropFirst == 0 && pos.Min == 0 {
 		return cp, nil
 	}
 	cp.rows = rows[:0:0]
 	for i := range rows {
 		inSec := pos.Sec != nil && customerSecond(&rows[i]) == *pos.Sec
 		if inSec && (i < dropFirst || skip[string(customerHash(&rows[i]))]) {
+			continue
+		}
+		if pos.Min > 0 && customerMicro(&rows[i]) < pos.Min {
 			continue
 		}
 		cp.rows = append(cp.rows, rows[i])

@@ -17,6 +17,12 @@ type watchCustomersParams struct {
 // run, oldest update first. The state remembers the last update emitted and
 // which customers were emitted in its second, so a change is emitted once:
 // a customer updated again later is emitted again, as a new change.
+//
+// "From now on" (no since) is drawn on ProfitWell's own clock: the first run
+// asks for the newest change ProfitWell lists and starts right after it, so
+// a change made before the first run is never emitted and one made after it
+// always is, whatever the precision of updated_on or the skew between the
+// connector's clock and ProfitWell's.
 var watchCustomers = newWatchCustomers(customersWindow)
 
 func newWatchCustomers(window int) *Trigger[watchCustomersParams, customersPos] {
@@ -54,15 +60,57 @@ func newWatchCustomers(window int) *Trigger[watchCustomersParams, customersPos] 
 		},
 		Bundle:      PassThroughOf[profitwell.CustomerRow, profitwell.Customer](),
 		MaxPageSize: customersMaxPage,
-		Start: func(_ context.Context, env Env, p watchCustomersParams) (customersPos, error) {
-			from := env.Now()
+		Start: func(ctx context.Context, env Env, p watchCustomersParams) (customersPos, error) {
 			if p.Since != nil {
-				from = *p.Since
+				return sinceCustomersPos(*p.Since), nil
 			}
-			return initialCustomersPos(&from, nil), nil
+			return nowCustomersPos(ctx, env.PW)
 		},
 		Page: func(ctx context.Context, env Env, _ watchCustomersParams, req PageRequest[customersPos]) (Page[customersPos], error) {
 			return customersListPage(ctx, env.PW, customersQuery{window: window}, req)
 		},
 	}
+}
+
+// sinceCustomersPos starts at a date given at any precision: the window
+// starts at its second and rows updated before it, to the microsecond, are
+// skipped.
+func sinceCustomersPos(since time.Time) customersPos {
+	return customersPos{From: since.Unix(), Min: ceilMicro(since)}
+}
+
+// ceilMicro is t in Unix microseconds, rounded up.
+func ceilMicro(t time.Time) int64 {
+	us := t.UnixMicro()
+	if time.UnixMicro(us).Before(t) {
+		us++
+	}
+	return us
+}
+
+// nowPeek is how many of the newest rows the start of a "from now on"
+// trigger reads to find every row at the newest instant.
+const nowPeek = 50
+
+// nowCustomersPos is the position right after the newest change ProfitWell
+// lists now: from its instant on, skipping the rows already at it. An
+// account without customers starts at the beginning.
+func nowCustomersPos(ctx context.Context, s *profitwell.Session) (customersPos, error) {
+	rows, err := s.ListCustomerRows(ctx, profitwell.CustomerQuery{Direction: "desc", Page: 1, PerPage: nowPeek})
+	if err != nil {
+		return customersPos{}, err
+	}
+	pos := customersPos{}
+	if len(rows) > 0 {
+		newest := customerMicro(&rows[0])
+		sec := newest / 1_000_000
+		pos.From, pos.Min, pos.Sec = sec, newest, &sec
+		for i := range rows {
+			if customerMicro(&rows[i]) == newest {
+				pos.Count++
+				pos.Seen = append(pos.Seen, customerHash(&rows[i])...)
+			}
+		}
+	}
+	return pos, nil
 }
