@@ -23,6 +23,9 @@ const (
 	// (seenHashLen bytes each); past it the position counts them instead.
 	maxSeen     = 400
 	seenHashLen = 8
+	// maxAfterIDLen bounds the customer id a millisecond-ordered position
+	// resumes after, as the registry bounds an engine's.
+	maxAfterIDLen = maxEngineIDLen
 )
 
 // customersPos is a position in a customers listing. It holds two ways to
@@ -51,13 +54,20 @@ type customersPos struct {
 	// Unix microseconds (ProfitWell's precision): rows updated earlier are
 	// skipped. 0: none.
 	Min int64 `json:"m,omitempty"`
+	// ByMilli orders by the millisecond of updated_on, then customer_id,
+	// after the row (AfterMs, AfterID) when AfterMs is set (see
+	// customersByMilliPage).
+	ByMilli bool   `json:"b,omitempty"`
+	AfterMs *int64 `json:"am,omitempty"`
+	AfterID string `json:"ai,omitempty"`
 }
 
 // valid reports whether a decoded position is one the pager can have written.
 func (p *customersPos) valid() bool {
 	return p.Page >= 0 && p.PerPage >= 0 && p.PerPage <= customersMaxPage && p.Count >= 0 && p.Min >= 0 &&
 		len(p.Seen)%seenHashLen == 0 && len(p.Seen) <= maxSeen*seenHashLen &&
-		(len(p.Seen) == 0 || len(p.Seen) == p.Count*seenHashLen) && (p.Count == 0 || p.Sec != nil)
+		(len(p.Seen) == 0 || len(p.Seen) == p.Count*seenHashLen) && (p.Count == 0 || p.Sec != nil) &&
+		len(p.AfterID) <= maxAfterIDLen && (p.AfterMs != nil || p.AfterID == "") && (p.ByMilli || p.AfterMs == nil)
 }
 
 // remembers reports whether Seen holds every row counted in Count.

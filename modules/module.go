@@ -48,6 +48,10 @@ type input struct {
 	// at is the authenticated position of a cursor or a trigger's state;
 	// nil: start from the beginning.
 	at json.RawMessage
+	// after is a trigger state in the engine's own form (see
+	// Trigger.Resume), checked but not authenticated; nil when the state
+	// is a position.
+	after *EngineAfter
 }
 
 // Output is the result of one execution.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/profitwell-connector/connector/manifest"
 )
@@ -220,11 +221,12 @@ func (r *Registry) Prepare(req Request) (*Prepared, error) {
 	case hasState && x.spec.Kind != manifest.KindTrigger:
 		problems.Add("state", "only trigger modules take a state")
 	case hasState:
-		pos, err := r.openState(x.spec.Name, req.State)
+		rm, ok := x.m.(interface{ resumes() bool })
+		pos, after, err := r.openState(x.spec.Name, req.State, ok && rm.resumes())
 		if err := add(err); err != nil {
 			return nil, err
 		}
-		x.in.at = pos
+		x.in.at, x.in.after = pos, after
 	}
 	if err := problems.Err(); err != nil {
 		if cursorErr != nil {
@@ -316,31 +318,70 @@ func (r *Registry) CallRPC(ctx context.Context, env Env, call RPCCall) (RPCResul
 	return res, nil
 }
 
-// triggerState is what the engine stores between a trigger's runs.
+// triggerState is what the engine stores between a trigger's runs: the
+// signed position the connector wrote, or, for a trigger with a Resume hook,
+// the last item the engine emitted as the engine composes it (After).
 type triggerState struct {
-	Module   string `json:"module"`
-	Position string `json:"position"`
+	Module   string       `json:"module"`
+	Position string       `json:"position,omitempty"`
+	After    *engineAfter `json:"after,omitempty"`
 }
 
-// openState checks a trigger's state and returns the position inside.
-func (r *Registry) openState(module string, state json.RawMessage) (json.RawMessage, error) {
+// engineAfter is the engine's form of a position: the date and id of the
+// last item it emitted, either absent or empty when it has none.
+type engineAfter struct {
+	Date string `json:"date,omitempty"`
+	ID   string `json:"id,omitempty"`
+}
+
+// openState checks a trigger's state and returns the authenticated position
+// inside, or the engine's own position when the state is in that form and
+// the module takes it (resumes).
+func (r *Registry) openState(module string, state json.RawMessage, resumes bool) (json.RawMessage, *EngineAfter, error) {
 	var st triggerState
 	dec := json.NewDecoder(bytes.NewReader(state))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&st); err != nil || st.Position == "" || dec.More() {
-		return nil, manifest.Invalid("state", "is not a state this module wrote")
+	if err := dec.Decode(&st); err != nil || (st.Position == "") == (st.After == nil) || dec.More() ||
+		(st.After != nil && !resumes) {
+		return nil, nil, manifest.Invalid("state", "is not a state this module wrote")
 	}
 	if st.Module != module {
-		return nil, manifest.Invalid("state", "belongs to another module")
+		return nil, nil, manifest.Invalid("state", "belongs to another module")
+	}
+	if st.After != nil {
+		after, err := st.After.open()
+		return nil, after, err
 	}
 	pos, err := r.seal.open(stateBinding(module), st.Position)
 	if errors.Is(err, errAltered) {
-		return nil, manifest.Invalid("state", "is not a state this module wrote")
+		return nil, nil, manifest.Invalid("state", "is not a state this module wrote")
 	}
 	if err != nil {
-		return nil, manifest.Invalid("state", err.Error())
+		return nil, nil, manifest.Invalid("state", err.Error())
 	}
-	return pos, nil
+	return pos, nil, nil
+}
+
+// maxEngineIDLen bounds the id of an engine's position.
+const maxEngineIDLen = 256
+
+// open checks an engine's position: an id needs a date, a date is ISO 8601
+// (RFC 3339, any fraction of a second), an id is text without control
+// characters of at most maxEngineIDLen bytes.
+func (a *engineAfter) open() (*EngineAfter, error) {
+	switch {
+	case len(a.ID) > maxEngineIDLen || strings.ContainsFunc(a.ID, unicode.IsControl):
+		return nil, manifest.Invalid("state", "has an id that is too long or holds control characters")
+	case a.Date == "" && a.ID != "":
+		return nil, manifest.Invalid("state", "has an id without a date")
+	case a.Date == "":
+		return &EngineAfter{}, nil
+	}
+	d, err := time.Parse(time.RFC3339Nano, a.Date)
+	if err != nil {
+		return nil, manifest.Invalid("state", "has a date that is not ISO 8601")
+	}
+	return &EngineAfter{Date: d, ID: a.ID}, nil
 }
 
 func cachePrefix(rpc, tokenHash string) string { return rpc + "\x00" + tokenHash + "\x00" }

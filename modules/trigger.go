@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"time"
 
 	"github.com/profitwell-connector/connector/manifest"
 )
@@ -33,10 +34,29 @@ type Trigger[P, Pos any] struct {
 	// Page fetches the changes after a position; it must always return the
 	// position after its last item as Next.
 	Page func(ctx context.Context, env Env, p P, req PageRequest[Pos]) (Page[Pos], error)
+	// Resume, when set, returns the position right after the last item an
+	// engine emitted, for engines that store that item's date and id rather
+	// than the trigger's state (Make): the state is then
+	// {"module": name, "after": {"date": ..., "id": ...}}, either key absent
+	// when the engine has none. The registry checks that form strictly
+	// before Resume sees it; it is not signed, since the engine composes it.
+	Resume func(ctx context.Context, env Env, p P, after EngineAfter) (Pos, error)
+}
+
+// EngineAfter is the last item an engine emitted, as the engine stores it.
+type EngineAfter struct {
+	// Date is the item's date as the engine kept it (Make keeps
+	// milliseconds); zero when the engine has no position.
+	Date time.Time
+	// ID is the item's id; "" when the engine stored only a date (a start
+	// date chosen by the user).
+	ID string
 }
 
 // Spec returns the declaration.
 func (t *Trigger[P, Pos]) Spec() manifest.ModuleSpec { return t.Def }
+
+func (t *Trigger[P, Pos]) resumes() bool { return t.Resume != nil }
 
 func (t *Trigger[P, Pos]) bundleType() BundleType { return t.Bundle }
 
@@ -63,9 +83,12 @@ func (t *Trigger[P, Pos]) run(ctx context.Context, env Env, in input) (Output, e
 		return Output{}, err
 	}
 	var at Pos
-	if in.at != nil {
+	switch {
+	case in.after != nil:
+		at, err = t.Resume(ctx, env, p, *in.after)
+	case in.at != nil:
 		at, err = decodePosition[Pos](in.at, "state")
-	} else {
+	default:
 		at, err = t.Start(ctx, env, p)
 	}
 	if err != nil {

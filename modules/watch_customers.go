@@ -1,7 +1,11 @@
 package modules
 
 import (
+	"cmp"
 	"context"
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/profitwell-connector/connector/connection/profitwell"
@@ -67,7 +71,13 @@ func newWatchCustomers(window int) *Trigger[watchCustomersParams, customersPos] 
 			return nowCustomersPos(ctx, env.PW)
 		},
 		Page: func(ctx context.Context, env Env, _ watchCustomersParams, req PageRequest[customersPos]) (Page[customersPos], error) {
+			if req.At.ByMilli {
+				return customersByMilliPage(ctx, env.PW, window, req)
+			}
 			return customersListPage(ctx, env.PW, customersQuery{window: window}, req)
+		},
+		Resume: func(_ context.Context, _ Env, p watchCustomersParams, after EngineAfter) (customersPos, error) {
+			return resumeCustomers(p, after), nil
 		},
 	}
 }
@@ -113,4 +123,144 @@ func nowCustomersPos(ctx context.Context, s *profitwell.Session) (customersPos, 
 		}
 	}
 	return pos, nil
+}
+
+// The order by (millisecond, customer_id) serves engines that keep the last
+// emitted item's date only to the millisecond (Make: JavaScript dates) and
+// its id: within one millisecond ProfitWell's microsecond order would not
+// match the engine's, so a position rebuilt from the engine's date and id
+// could skip a row. These positions have ByMilli set and After* holding the
+// last emitted row.
+
+// resumeCustomers turns an engine's stored date and id into a position: no
+// date starts from since (or the beginning: the engine asked for everything),
+// a date alone starts at that instant (rows at or after it), a date and an
+// id start right after that row.
+func resumeCustomers(p watchCustomersParams, after EngineAfter) customersPos {
+	pos := customersPos{ByMilli: true}
+	switch {
+	case after.Date.IsZero():
+		if p.Since != nil {
+			pos.From, pos.Min = p.Since.Unix(), ceilMicro(*p.Since)
+		}
+	default:
+		d := after.Date
+		pos.From = d.Unix()
+		if after.ID == "" {
+			pos.Min = ceilMicro(d)
+		} else {
+			ms := d.UnixMilli()
+			pos.AfterMs, pos.AfterID = &ms, after.ID
+		}
+	}
+	return pos
+}
+
+// milliKey orders rows by the millisecond of updated_on, then customer_id.
+type milliKey struct {
+	ms int64
+	id string
+}
+
+func milliKeyOf(c *profitwell.CustomerRow) milliKey {
+	return milliKey{ms: floorDiv(customerMicro(c), 1000), id: c.CustomerID}
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+func (k milliKey) compare(o milliKey) int {
+	if c := cmp.Compare(k.ms, o.ms); c != 0 {
+		return c
+	}
+	return strings.Compare(k.id, o.id)
+}
+
+// maxMilliPages bounds the upstream pages one page of a millisecond-ordered
+// listing reads.
+const maxMilliPages = 50
+
+// customersByMilliPage returns up to req.Size rows after the position in
+// (millisecond, customer_id) order. It reads ProfitWell oldest first from
+// the second of the last emitted row, keeps the rows after it, and returns
+// only rows whose millisecond it has seen whole (a millisecond may go on in
+// the next upstream page), so the order inside a millisecond is exact.
+func customersByMilliPage(ctx context.Context, s *profitwell.Session, window int, req PageRequest[customersPos]) (Page[customersPos], error) {
+	pos := req.At
+	var after *milliKey
+	if pos.AfterMs != nil {
+		after = &milliKey{ms: *pos.AfterMs, id: pos.AfterID}
+	}
+	from := pos.From
+	var (
+		got      []profitwell.CustomerRow
+		seen     = map[string]bool{}
+		complete int   // got[:complete] holds whole milliseconds
+		lastSec  int64 // second of the last row read
+		done     bool
+	)
+	for page, pages := 1, 0; ; page, pages = page+1, pages+1 {
+		if pages == maxMilliPages {
+			if complete == 0 {
+				return Page[customersPos]{}, fmt.Errorf("watchCustomers: %d pages without a whole millisecond", pages)
+			}
+			break
+		}
+		if page*customersMaxPage > window {
+			// Past ProfitWell's row window: move start_date to the last
+			// row's second; rows read again are dropped by key.
+			from, page = lastSec, 1
+		}
+		q := profitwell.CustomerQuery{Page: page, PerPage: customersMaxPage, Direction: "asc"}
+		if from > 0 {
+			q.StartDate = time.Unix(from, 0)
+		}
+		rows, err := s.ListCustomerRows(ctx, q)
+		if err != nil {
+			return Page[customersPos]{}, err
+		}
+		if len(rows) > 0 {
+			lastSec = customerSecond(&rows[len(rows)-1])
+		}
+		for i := range rows {
+			r := &rows[i]
+			k := milliKeyOf(r)
+			if (pos.Min > 0 && customerMicro(r) < pos.Min) || (after != nil && k.compare(*after) <= 0) || seen[string(customerHash(r))] {
+				continue
+			}
+			seen[string(customerHash(r))] = true
+			got = append(got, *r)
+		}
+		if len(rows) < customersMaxPage {
+			done, complete = true, len(got)
+			break
+		}
+		// The last millisecond of a full page may go on in the next one.
+		lastMs := milliKeyOf(&rows[len(rows)-1]).ms
+		complete = len(got)
+		for complete > 0 && milliKeyOf(&got[complete-1]).ms == lastMs {
+			complete--
+		}
+		if complete >= req.Size || (complete > 0 && deadlineNear(ctx, 0)) {
+			break
+		}
+	}
+	whole := got[:complete]
+	slices.SortStableFunc(whole, func(a, b profitwell.CustomerRow) int { return milliKeyOf(&a).compare(milliKeyOf(&b)) })
+	n := min(len(whole), req.Size)
+	next := pos
+	if n > 0 {
+		last := milliKeyOf(&whole[n-1])
+		next.AfterMs, next.AfterID, next.From = &last.ms, last.id, customerSecond(&whole[n-1])
+	}
+	items := make([]any, n)
+	for i := range whole[:n] {
+		items[i] = &whole[i]
+	}
+	return Page[customersPos]{Items: items, Next: next, Done: done && n == len(got)}, nil
 }

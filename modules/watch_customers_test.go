@@ -1,12 +1,19 @@
 package modules
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/profitwell-connector/connector/connection/profitwell"
 )
 
 // A trigger started "from now on" draws its boundary at the instant of its
@@ -54,4 +61,54 @@ func TestWatchCustomersFromNowBoundaryInsideOneSecond(t *testing.T) {
 	}
 	t.Logf("%d of %d rounds had the changes before and after the first run in the same second", sameSecond, rounds)
 	assert.Greater(t, sameSecond, rounds/2, "most rounds must put both sides of the boundary in one second")
+}
+
+// An engine that keeps only the last emitted item's date (to the
+// millisecond) and id walks every change once, in (millisecond,
+// customer_id) order, whatever the limit, including past ProfitWell's row
+// window.
+func TestWatchCustomersResumesFromAnEnginesDateAndID(t *testing.T) {
+	t.Parallel()
+	s := newSandbox(t)
+	all, _ := s.mustRun("listCustomers", map[string]any{"limit": 5000})
+	want := customersOf(t, all)
+	slices.SortStableFunc(want, func(a, b profitwell.Customer) int {
+		ta, _ := a.UpdatedTime()
+		tb, _ := b.UpdatedTime()
+		if c := cmp.Compare(ta.UnixMilli(), tb.UnixMilli()); c != 0 {
+			return c
+		}
+		return strings.Compare(a.CustomerID, b.CustomerID)
+	})
+	for _, limit := range []int{7, 300} {
+		var got []profitwell.Customer
+		after := map[string]any{}
+		for runs := 0; runs < 400 && len(got) < len(want)+1; runs++ {
+			state, err := json.Marshal(map[string]any{"module": "watchCustomers", "after": after})
+			require.NoError(t, err)
+			out, _ := poll(t, s, map[string]any{"limit": limit}, state)
+			cs := customersOf(t, out)
+			if len(cs) == 0 {
+				break
+			}
+			got = append(got, cs...)
+			last := cs[len(cs)-1]
+			lt, err := last.UpdatedTime()
+			require.NoError(t, err)
+			// The engine keeps a JavaScript date: milliseconds.
+			after = map[string]any{"date": lt.UTC().Format("2006-01-02T15:04:05.000Z07:00"), "id": last.CustomerID}
+		}
+		assert.Equal(t, ids(want), ids(got), "limit %d: each change once, in order", limit)
+	}
+
+	// A date alone starts at that instant, inclusive.
+	mid, err := want[100].UpdatedTime()
+	require.NoError(t, err)
+	state, _ := json.Marshal(map[string]any{"module": "watchCustomers", "after": map[string]any{"date": mid.UTC().Format(time.RFC3339Nano)}})
+	out, _ := poll(t, s, map[string]any{"limit": 3}, state)
+	got := customersOf(t, out)
+	require.NotEmpty(t, got)
+	first, _ := got[0].UpdatedTime()
+	assert.False(t, first.Before(mid))
+	assert.Contains(t, ids(got), ids(want[100:101])[0])
 }
