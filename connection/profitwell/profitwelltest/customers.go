@@ -437,3 +437,41 @@ func (e *Emulator) excludeCustomer(c *company, id string) response {
 	c.index = nil
 	return rawJSON(http.StatusOK, []byte("{}"))
 }
+
+// TouchCustomers records a change to each customer in ids (seeded customers,
+// or users by id or alias), as ProfitWell's billing sync would: its
+// updated_on becomes now, read once per customer, so a batch spreads over
+// microseconds like real writes. An unknown id is an error and nothing is
+// changed.
+func (e *Emulator) TouchCustomers(token string, ids []string) error {
+	c := e.company(token)
+	if c == nil {
+		return fmt.Errorf("profitwelltest: unknown token")
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, id := range ids {
+		if sc, u := c.findCustomer(id); sc == nil && u == nil {
+			return fmt.Errorf("profitwelltest: no customer %q", id)
+		}
+	}
+	for _, id := range ids {
+		now := e.now().UTC().Truncate(time.Microsecond)
+		sc, u := c.findCustomer(id)
+		if u != nil {
+			c.touch(u, now)
+			continue
+		}
+		var cj customerJSON
+		if err := json.Unmarshal(sc.json, &cj); err != nil {
+			return fmt.Errorf("profitwelltest: customer %q: %w", id, err)
+		}
+		cj.UpdatedOn = formatTime(now)
+		sc.json, sc.updated = mustMarshal(cj), now.UnixMicro()
+	}
+	slices.SortFunc(c.seeded, func(a, b *seededCustomer) int {
+		return compareEntries(custEntry{key: a.updated, id: a.id}, custEntry{key: b.updated, id: b.id})
+	})
+	c.index = nil
+	return nil
+}

@@ -428,3 +428,23 @@ func TestExcludeCustomer(t *testing.T) {
 }
 
 func mrrOf(c cust) float64 { return float64(c.MRRCents) / 100 }
+
+func TestTouchCustomersMovesThemToTheEnd(t *testing.T) {
+	t.Parallel()
+	e := New(Options{Seed: 3, Customers: 300})
+	before := listPage(t, e, "per_page=250")
+	ids := []string{before[0].CustomerID, before[5].CustomerID, "spiderman 1a"}
+	start := time.Now()
+	require.NoError(t, e.TouchCustomers(DefaultToken, ids))
+	after := listPage(t, e, "per_page=3&direction=desc")
+	require.Len(t, after, 3)
+	var got []string
+	for _, c := range after {
+		assert.False(t, parseUpdated(t, c.UpdatedOn).Before(start.Truncate(time.Microsecond)), "updated_on is now")
+		got = append(got, c.CustomerID)
+	}
+	assert.ElementsMatch(t, ids, got)
+	assert.Equal(t, before[1].CustomerID, listPage(t, e, "per_page=1")[0].CustomerID)
+	assert.Error(t, e.TouchCustomers(DefaultToken, []string{"cus_nobody"}))
+	assert.Error(t, e.TouchCustomers("no-such-token", ids))
+}
