@@ -33,6 +33,19 @@ func exportCmd(args []string, getenv func(string) string, stdout, stderr io.Writ
 	return fmt.Errorf("unknown export format %q (the formats are \"make\", \"zapier\" and \"n8n\")", args[0])
 }
 
+// makeTriggers maps the triggers onto Make's model where the interface alone
+// does not say enough: Watch Customers' "Choose where to start" panel lists
+// the newest changes first (List Customers, newest first), each labelled by
+// email or, without one, by name (by id when it has neither).
+var makeTriggers = map[string]makeapp.Trigger{
+	"watchCustomers": {ID: "customer_id", Date: "updated_on", Since: "since", Epoch: &makeapp.Epoch{
+		Module:     "listCustomers",
+		Parameters: map[string]any{"direction": "desc"},
+		Label: "{{ifempty(item.email, if(item.first_name || item.last_name, " +
+			"ifempty(item.first_name, '') + ' ' + ifempty(item.last_name, ''), item.customer_id))}}",
+	}},
+}
+
 func exportMake(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("connector export make", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -43,7 +56,6 @@ func exportMake(args []string, getenv func(string) string, stdout, stderr io.Wri
 	makeURL := fs.String("make-url", "https://eu1.make.com/api", "the Make instance's API, for the origin in makecomapp.json (with --make-app-id)")
 	appID := fs.String("make-app-id", "", "the custom app's id in Make; writes an origin into makecomapp.json")
 	appVersion := fs.Int("make-app-version", 1, "the custom app's major version in Make")
-	lookback := fs.Int("trigger-lookback-days", makeapp.DefaultTriggerLookbackDays, "how far back a trigger without a start date looks on each run")
 	limitCap := fs.Int("limit-cap", manifest.DefaultLimitCap, "the largest limit the connector accepts (as its --limit-cap)")
 	force := fs.Bool("force", false, "write into a directory that is not empty (replaces the app's files)")
 	if err := fs.Parse(args); err != nil {
@@ -56,7 +68,7 @@ func exportMake(args []string, getenv func(string) string, stdout, stderr io.Wri
 		fs.Usage()
 		return errors.New("--out is required")
 	}
-	opts := makeapp.Options{PublicURL: *publicURL, TriggerLookbackDays: *lookback}
+	opts := makeapp.Options{PublicURL: *publicURL, Triggers: makeTriggers}
 	if *keyEnv != "" {
 		opts.APIKey = getenv(*keyEnv)
 		if opts.APIKey == "" {

@@ -79,7 +79,7 @@ func (e iml) eval(t *testing.T, v any) any {
 func (e iml) expr(t *testing.T, src string) any {
 	t.Helper()
 	p := &imlParser{src: strings.TrimSpace(src), vars: e.vars, t: t}
-	v := p.value()
+	v := p.or()
 	p.skip()
 	require.Equal(t, len(p.src), p.pos, "unparsed IML in %q", src)
 	return v
@@ -134,7 +134,7 @@ func (p *imlParser) value() any {
 				p.pos++
 				break
 			}
-			args = append(args, p.value())
+			args = append(args, p.or())
 			p.skip()
 			if p.src[p.pos] == ',' {
 				p.pos++
@@ -143,6 +143,48 @@ func (p *imlParser) value() any {
 		return p.call(name, args)
 	}
 	return p.path(name)
+}
+
+// or parses sum ('||' sum)*: like JavaScript's, the first truthy operand
+// or the last one (dev.make/block-elements/iml).
+func (p *imlParser) or() any {
+	v := p.sum()
+	for p.skip(); strings.HasPrefix(p.src[p.pos:], "||"); p.skip() {
+		p.pos += 2
+		w := p.sum()
+		if !truthy(v) {
+			v = w
+		}
+	}
+	return v
+}
+
+// sum parses value ('+' value)*: IML's "+" adds numbers and concatenates
+// anything else as JavaScript does (dev.make/block-elements/iml).
+func (p *imlParser) sum() any {
+	v := p.value()
+	for p.skip(); p.pos < len(p.src) && p.src[p.pos] == '+'; p.skip() {
+		p.pos++
+		w := p.value()
+		a, aok := v.(int)
+		b, bok := w.(int)
+		if aok && bok {
+			v = a + b
+			continue
+		}
+		v = jsString(v) + jsString(w)
+	}
+	return v
+}
+
+func jsString(v any) string {
+	switch v {
+	case undefined:
+		return "undefined"
+	case nil:
+		return "null"
+	}
+	return fmt.Sprint(v)
 }
 
 func isIdent(c byte) bool {
@@ -172,6 +214,11 @@ func (p *imlParser) call(name string, args []any) any {
 			return undefined
 		}
 		return list[0]
+	case "if":
+		if truthy(args[0]) {
+			return args[1]
+		}
+		return args[2]
 	case "ifempty":
 		if args[0] == undefined || args[0] == nil || args[0] == "" {
 			return args[1]
@@ -333,7 +380,7 @@ func TestExportedAppRunsAgainstTheConnector(t *testing.T) {
 		assert.NotEqual(t, first[1], second[0], "the next page starts after the last bundle")
 	})
 
-	t.Run("trigger pages with the state and reports date and id", func(t *testing.T) {
+	t.Run("trigger resumes from Make's date and id", func(t *testing.T) {
 		m.t = t
 		c := m.file("modules/watch-customers/watch-customers.communication.iml.json")
 		resp := c["response"].(map[string]any)
@@ -349,20 +396,17 @@ func TestExportedAppRunsAgainstTheConnector(t *testing.T) {
 			_, err := time.Parse(time.RFC3339Nano, e.eval(t, trig["date"]).(string))
 			assert.NoError(t, err, "Make needs a parseable date")
 		}
-		pagination := c["pagination"].(map[string]any)
-		vars["body"] = r.body
-		r2 := m.send(map[string]any{"url": c["url"], "method": c["method"], "body": pagination["body"]}, vars, true)
+		// The next run sends the date and id Make stored from the last bundle.
+		last := iml{vars: map[string]any{"item": first[1]}}
+		vars["data"] = map[string]any{"lastDate": last.eval(t, trig["date"]), "lastID": last.eval(t, trig["id"])}
+		r2 := m.send(c, vars, true)
 		require.Equal(t, http.StatusOK, r2.status, "%v", r2.body)
 		second := m.output(resp, r2)
 		require.NotEmpty(t, second)
 		assert.NotEqual(t, first[1], second[0])
 
-		// Without a start date the run looks back a fixed window.
-		r3 := m.send(c, map[string]any{"connection": conn, "parameters": map[string]any{"limit": 2}}, true)
-		assert.Equal(t, http.StatusOK, r3.status, "%v", r3.body)
-
 		epoch := m.file("modules/watch-customers/watch-customers.epoch.iml.json")
-		r4 := m.send(epoch, map[string]any{"connection": conn, "parameters": map[string]any{"limit": 10, "since": "2000-01-01"}}, true)
+		r4 := m.send(epoch, map[string]any{"connection": conn}, true)
 		require.Equal(t, http.StatusOK, r4.status, "%v", r4.body)
 		items := m.output(epoch["response"].(map[string]any), r4)
 		require.NotEmpty(t, items)

@@ -31,10 +31,6 @@ import (
 // a connector started with `make run` on the developer's machine.
 const DefaultPublicURL = "http://localhost:8080"
 
-// DefaultTriggerLookbackDays is how far back a trigger without a start date
-// asks the connector to look on each run (see Options.TriggerLookbackDays).
-const DefaultTriggerLookbackDays = 7
-
 // APIKeyName is the key of the engine API key in the app's common data; the
 // base sends it as "Authorization: Bearer {{common.apiKey}}".
 const APIKeyName = "apiKey"
@@ -49,16 +45,38 @@ const (
 )
 
 // Trigger tells how a trigger module maps onto Make's polling-trigger model.
-// Make remembers the date and id of the last bundle it processed and drops
-// bundles it has already seen; the connector needs a place to start from.
+// Make keeps nothing of a trigger between runs but the date and id of the
+// last bundle it emitted (data.lastDate, data.lastID), set first by the
+// user's epoch choice; every run sends them to the connector as the
+// trigger's state ({"module", "after": {"date", "id"}}), and the connector
+// answers with the oldest changes after them, at most Limit, in Make's own
+// (date, id) order.
 type Trigger struct {
 	// ID is the interface field holding a bundle's id.
 	ID string
 	// Date is the interface field holding the date the bundle changed.
 	Date string
 	// Since is the static date parameter where the connector starts when
-	// the trigger has no saved state; empty when the trigger has none.
+	// Make has no position (the epoch choice "All"); empty when the trigger
+	// has none.
 	Since string
+	// Epoch lists the items of the "Choose where to start" panel; nil lists
+	// the trigger's own items, oldest first, labelled by id.
+	Epoch *Epoch
+}
+
+// Epoch is where the "Choose where to start" panel takes its items: a
+// search module over the same items, with the parameters that make it list
+// the newest first.
+type Epoch struct {
+	// Module is the search module's name; its interface must hold the
+	// trigger's id and date fields.
+	Module string
+	// Parameters are fixed values of the module's inputs (its limit is set
+	// to the panel's size).
+	Parameters map[string]any
+	// Label is an IML expression naming an item, e.g. "{{item.email}}".
+	Label string
 }
 
 // Origin is the Make instance and app a project deploys to (an entry of
@@ -86,9 +104,6 @@ type Options struct {
 	// whose verification request does not inherit the base). Empty writes
 	// an empty key, to be filled in Make's common data editor.
 	APIKey string
-	// TriggerLookbackDays is how far back a trigger run looks when the user
-	// left its start date empty; 0 means DefaultTriggerLookbackDays.
-	TriggerLookbackDays int
 	// Triggers overrides how trigger modules map onto Make's model, by
 	// module name; a trigger missing here is derived from its interface.
 	Triggers map[string]Trigger
@@ -167,12 +182,6 @@ func newBuilder(doc manifest.Document, opts Options) (*builder, error) {
 		u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("public URL %q must be an http(s) URL with a host and no credentials, query or fragment", public)
 	}
-	if opts.TriggerLookbackDays == 0 {
-		opts.TriggerLookbackDays = DefaultTriggerLookbackDays
-	}
-	if opts.TriggerLookbackDays < 1 || opts.TriggerLookbackDays > 3650 {
-		return nil, fmt.Errorf("trigger look-back of %d days must be from 1 to 3650", opts.TriggerLookbackDays)
-	}
 	if o := opts.Origin; o != nil {
 		if !strings.HasPrefix(o.BaseURL, "https://") || !strings.HasSuffix(o.BaseURL, "/api") {
 			return nil, fmt.Errorf("origin URL %q must be a Make API URL such as https://eu1.make.com/api", o.BaseURL)
@@ -202,7 +211,7 @@ func newBuilder(doc manifest.Document, opts Options) (*builder, error) {
 				return nil, err
 			}
 		}
-		if err := checkTrigger(m, t); err != nil {
+		if err := checkTrigger(doc, m, t); err != nil {
 			return nil, err
 		}
 		b.triggers[m.Name] = t
@@ -256,7 +265,7 @@ func deriveTrigger(m manifest.ModuleDoc) (Trigger, error) {
 	return t, nil
 }
 
-func checkTrigger(m manifest.ModuleDoc, t Trigger) error {
+func checkTrigger(doc manifest.Document, m manifest.ModuleDoc, t Trigger) error {
 	has := func(fields []manifest.Field, name string, typ manifest.FieldType) bool {
 		for _, f := range fields {
 			if f.Name == name && (typ == "" || f.Type == typ) {
@@ -273,6 +282,28 @@ func checkTrigger(m manifest.ModuleDoc, t Trigger) error {
 	}
 	if t.Since != "" && !has(m.Parameters, t.Since, manifest.TypeDate) {
 		return fmt.Errorf("trigger %q: start parameter %q is not a static date parameter", m.Name, t.Since)
+	}
+	if e := t.Epoch; e != nil {
+		var src *manifest.ModuleDoc
+		for i := range doc.Modules {
+			if doc.Modules[i].Name == e.Module && doc.Modules[i].Type == manifest.KindSearch {
+				src = &doc.Modules[i]
+			}
+		}
+		if src == nil {
+			return fmt.Errorf("trigger %q: epoch module %q is not a search module", m.Name, e.Module)
+		}
+		if !has(src.Interface, t.ID, "") || !has(src.Interface, t.Date, manifest.TypeDate) {
+			return fmt.Errorf("trigger %q: epoch module %q does not output %q and %q", m.Name, e.Module, t.ID, t.Date)
+		}
+		for name := range e.Parameters {
+			if !has(src.Parameters, name, "") && !has(src.Expect, name, "") {
+				return fmt.Errorf("trigger %q: epoch module %q has no input %q", m.Name, e.Module, name)
+			}
+		}
+		if e.Label == "" {
+			return fmt.Errorf("trigger %q: the epoch needs a label", m.Name)
+		}
 	}
 	return nil
 }
@@ -593,9 +624,11 @@ func (b *builder) moduleCommunication(m manifest.ModuleDoc) map[string]any {
 			"condition": "{{body.meta.hasMore}}",
 		}
 	case manifest.KindTrigger:
+		// One request a run: Make's stored position goes to the connector,
+		// which answers with the oldest changes after it, at most Limit, so
+		// Make's caps on pagination never cut a run short.
 		t := b.triggers[m.Name]
-		override := b.sinceOverride(t)
-		req["body"] = body(nil, override)
+		req["body"] = body(map[string]any{"state": makeTriggerState(m.Name)}, nil)
 		req["response"] = map[string]any{
 			"iterate": "{{body.bundles}}",
 			"output":  "{{item}}",
@@ -607,12 +640,6 @@ func (b *builder) moduleCommunication(m manifest.ModuleDoc) map[string]any {
 				"date":  "{{item." + t.Date + "}}",
 			},
 		}
-		// Inside one run the connector's state pages on; Make keeps its own
-		// position (the date and id above) between runs.
-		req["pagination"] = map[string]any{
-			"body":      body(map[string]any{"state": "{{body.state}}"}, override),
-			"condition": "{{body.meta.hasMore}}",
-		}
 	default: // action, universal: exactly one bundle
 		req["body"] = body(nil, nil)
 		req["response"] = map[string]any{"output": "{{first(body.bundles)}}"}
@@ -620,15 +647,13 @@ func (b *builder) moduleCommunication(m manifest.ModuleDoc) map[string]any {
 	return req
 }
 
-// sinceOverride makes a trigger without a start date look back a fixed
-// number of days on every run, since Make cannot hand the connector's own
-// state back between runs.
-func (b *builder) sinceOverride(t Trigger) map[string]string {
-	if t.Since == "" {
-		return nil
-	}
-	return map[string]string{
-		t.Since: fmt.Sprintf("{{ifempty(parameters.%s, formatDate(addDays(now, -%d), 'X'))}}", t.Since, b.opts.TriggerLookbackDays),
+// makeTriggerState is the trigger state built from what Make stores: the
+// date and id of the last bundle it emitted. Keys Make has no value for are
+// left out of the request, so the first run after "All" sends none.
+func makeTriggerState(module string) map[string]any {
+	return map[string]any{
+		"module": module,
+		"after":  map[string]any{"date": "{{data.lastDate}}", "id": "{{data.lastID}}"},
 	}
 }
 
@@ -636,22 +661,35 @@ func (b *builder) sinceOverride(t Trigger) map[string]string {
 // (Make's guidance: at most 300).
 const epochLimit = 300
 
+// epoch is the request of the "Choose where to start" panel. Make merges it
+// with the trigger's communication, so it sets every key it needs, the
+// state included (to null: the listing takes none).
 func (b *builder) epoch(m manifest.ModuleDoc) map[string]any {
 	t := b.triggers[m.Name]
-	params := parametersBody(inputs(m), b.sinceOverride(t))
+	url, label := executeURL(m.Name), "{{item."+t.ID+"}}"
+	params := parametersBody(inputs(m), nil)
+	var state any = makeTriggerState(m.Name)
+	if e := t.Epoch; e != nil {
+		url, label, state = executeURL(e.Module), e.Label, nil
+		params = map[string]any{}
+		for k, v := range e.Parameters {
+			params[k] = v
+		}
+	}
 	params[manifest.LimitName] = epochLimit
 	return map[string]any{
-		"url":    executeURL(m.Name),
+		"url":    url,
 		"method": "POST",
 		"body": map[string]any{
 			"connection": b.connectionBody("connection"),
 			"parameters": params,
+			"state":      state,
 		},
 		"response": map[string]any{
 			"iterate": "{{body.bundles}}",
 			"limit":   epochLimit,
 			"output": map[string]any{
-				"label": "{{item." + t.ID + "}}",
+				"label": label,
 				"date":  "{{item." + t.Date + "}}",
 			},
 		},

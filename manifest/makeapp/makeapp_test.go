@@ -112,8 +112,9 @@ func TestEveryFileValidatesAgainstMakeSchemas(t *testing.T) {
 	}{
 		{"defaults", makeapp.Options{}},
 		{"public URL, key and origin", makeapp.Options{
-			PublicURL: "https://connector.example.com/", APIKey: "engine-key-0123456789", TriggerLookbackDays: 2,
-			Origin: &makeapp.Origin{BaseURL: "https://eu1.make.com/api", AppID: "profitwell-a1b2", AppVersion: 1},
+			PublicURL: "https://connector.example.com/", APIKey: "engine-key-0123456789",
+			Origin:   &makeapp.Origin{BaseURL: "https://eu1.make.com/api", AppID: "profitwell-a1b2", AppVersion: 1},
+			Triggers: map[string]makeapp.Trigger{"watchCustomers": newestFirstEpoch},
 		}},
 	}
 	for _, tc := range tests {
@@ -235,11 +236,11 @@ func TestCommunicationFollowsTheConnectorContract(t *testing.T) {
 				assert.Equal(t, "{{body.bundles}}", resp["iterate"])
 				assert.Equal(t, map[string]any{"type": "date", "order": "asc",
 					"id": "{{item.customer_id}}", "date": "{{item.updated_on}}"}, resp["trigger"])
-				p := c["pagination"].(map[string]any)
-				assert.Equal(t, "{{body.state}}", p["body"].(map[string]any)["state"])
-				assert.Equal(t, "{{ifempty(parameters.since, formatDate(addDays(now, -7), 'X'))}}", params["since"])
+				assert.NotContains(t, c, "pagination", "one request a run: the connector pages ProfitWell itself")
+				assert.Equal(t, map[string]any{"module": m.Name, "after": map[string]any{"date": "{{data.lastDate}}", "id": "{{data.lastID}}"}},
+					body["state"], "Make's stored position is the trigger's state")
 				epoch := readJSON(t, dir, "modules/"+kebabName(m.Name)+"/"+kebabName(m.Name)+".epoch.iml.json")
-				assert.Equal(t, c["url"], epoch["url"])
+				assert.Equal(t, c["url"], epoch["url"], "without an epoch source the trigger lists its own items")
 				assert.Equal(t, map[string]any{"label": "{{item.customer_id}}", "date": "{{item.updated_on}}"},
 					epoch["response"].(map[string]any)["output"])
 			default:
@@ -305,6 +306,25 @@ func TestEngineKeyOnlyInCommonData(t *testing.T) {
 	}
 }
 
+// newestFirstEpoch lists Watch Customers' epoch panel from List Customers,
+// newest first.
+var newestFirstEpoch = makeapp.Trigger{ID: "customer_id", Date: "updated_on", Since: "since", Epoch: &makeapp.Epoch{
+	Module: "listCustomers", Parameters: map[string]any{"direction": "desc"}, Label: "{{ifempty(item.email, item.customer_id)}}",
+}}
+
+func TestEpochFromASearchModule(t *testing.T) {
+	t.Parallel()
+	dir, _ := exportTo(t, defaultDocument(t), makeapp.Options{Triggers: map[string]makeapp.Trigger{"watchCustomers": newestFirstEpoch}})
+	epoch := readJSON(t, dir, "modules/watch-customers/watch-customers.epoch.iml.json")
+	assert.Equal(t, "/v1/modules/listCustomers/execute", epoch["url"])
+	body := epoch["body"].(map[string]any)
+	assert.Equal(t, map[string]any{"direction": "desc", "limit": float64(300)}, body["parameters"])
+	assert.Contains(t, body, "state")
+	assert.Nil(t, body["state"], "the trigger's state, merged in by Make, is cleared")
+	assert.Equal(t, map[string]any{"label": "{{ifempty(item.email, item.customer_id)}}", "date": "{{item.updated_on}}"},
+		epoch["response"].(map[string]any)["output"])
+}
+
 func TestBuildRefusesBadOptions(t *testing.T) {
 	t.Parallel()
 	doc := defaultDocument(t)
@@ -321,7 +341,12 @@ func TestBuildRefusesBadOptions(t *testing.T) {
 		{"relative URL", doc, makeapp.Options{PublicURL: "connector:8080"}, "public URL"},
 		{"URL with credentials", doc, makeapp.Options{PublicURL: "https://u:p@x.example"}, "public URL"},
 		{"URL with query", doc, makeapp.Options{PublicURL: "https://x.example/?a=1"}, "public URL"},
-		{"look-back", doc, makeapp.Options{TriggerLookbackDays: -1}, "look-back"},
+		{"epoch from a module that is not a search", doc, makeapp.Options{Triggers: map[string]makeapp.Trigger{
+			"watchCustomers": {ID: "customer_id", Date: "updated_on", Epoch: &makeapp.Epoch{Module: "getCustomer", Label: "x"}}}}, "not a search"},
+		{"epoch parameter the module lacks", doc, makeapp.Options{Triggers: map[string]makeapp.Trigger{
+			"watchCustomers": {ID: "customer_id", Date: "updated_on", Epoch: &makeapp.Epoch{Module: "listCustomers", Parameters: map[string]any{"order": "desc"}, Label: "x"}}}}, "no input"},
+		{"epoch without a label", doc, makeapp.Options{Triggers: map[string]makeapp.Trigger{
+			"watchCustomers": {ID: "customer_id", Date: "updated_on", Epoch: &makeapp.Epoch{Module: "listCustomers"}}}}, "label"},
 		{"origin URL", doc, makeapp.Options{Origin: &makeapp.Origin{BaseURL: "http://eu1.make.com", AppID: "app-1", AppVersion: 1}}, "origin URL"},
 		{"origin app id", doc, makeapp.Options{Origin: &makeapp.Origin{BaseURL: "https://eu1.make.com/api", AppID: "App_1", AppVersion: 1}}, "app id"},
 		{"trigger without a date", noDate, makeapp.Options{}, "no id or date"},
