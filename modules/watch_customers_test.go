@@ -80,13 +80,17 @@ func TestWatchCustomersResumesFromAnEnginesDateAndID(t *testing.T) {
 		}
 		return strings.Compare(a.CustomerID, b.CustomerID)
 	})
-	for _, limit := range []int{7, 300} {
+	for _, limit := range []int{7, 300, 1000} {
 		var got []profitwell.Customer
 		after := map[string]any{}
 		for runs := 0; runs < 400 && len(got) < len(want)+1; runs++ {
 			state, err := json.Marshal(map[string]any{"module": "watchCustomers", "after": after})
 			require.NoError(t, err)
+			before := len(s.emu.Requests())
 			out, _ := poll(t, s, map[string]any{"limit": limit}, state)
+			// One upstream request for every page of 250 rows read, each
+			// giving all but the rows of its last millisecond.
+			assert.LessOrEqual(t, len(s.emu.Requests())-before, limit/240+1, "limit %d: upstream requests of one run", limit)
 			cs := customersOf(t, out)
 			if len(cs) == 0 {
 				break
