@@ -243,6 +243,17 @@ func TestMakePlaysWatchCustomers(t *testing.T) {
 		assert.Greater(t, sameSecond, rounds/2)
 	})
 
+	t.Run("all with Start From: the first run starts there", func(t *testing.T) {
+		m := newMakePlayer(t, dir)
+		truth := listAll(t, client, srv.URL, "tok-checks")
+		since := truth[100].item.date
+		st, _ := m.startTrigger(watchDir, makeEpoch{kind: "all"}, nil)
+		// Make passes a date parameter as ISO 8601 with milliseconds.
+		r := m.runTrigger(watchDir, map[string]any{"limit": 3, "since": since}, map[string]any{"privateToken": "tok-checks"}, st)
+		require.Nil(t, r.err)
+		assert.Equal(t, expectedNext(truth, &makeTriggerState{lastDate: &since}, 3), emittedKeys(r))
+	})
+
 	t.Run("required fields and errors", func(t *testing.T) {
 		m := newMakePlayer(t, dir)
 		st, _ := m.startTrigger(watchDir, makeEpoch{kind: "all"}, nil)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -559,4 +561,123 @@ func (m *makePlayer) runTrigger(dir string, params, conn map[string]any, st *mak
 	}
 	vars := map[string]any{"parameters": params, "connection": conn, "common": m.common, "now": time.Time(m.now())}
 	return m.execute(m.file(dir+".communication.iml.json"), vars, st)
+}
+
+// TestMakePlayerFollowsMakeRules holds the model above to the rules it
+// cites, against a stub service, so the Make-play tests cannot pass on a
+// friendlier Make by mistake.
+func TestMakePlayerFollowsMakeRules(t *testing.T) {
+	type seen struct {
+		query, both, base string
+		body              map[string]any
+	}
+	var got []seen
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body map[string]any
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		got = append(got, seen{query: r.URL.RawQuery, both: r.Header.Get("X-Both"), base: r.Header.Get("X-Base"), body: body})
+		page := 1
+		if p, ok := body["page"].(float64); ok {
+			page = int(p)
+		}
+		per, more := 10, true
+		switch r.URL.Path {
+		case "/empty":
+			if page == 2 {
+				per = 0
+			}
+		case "/cond":
+			more = page < 3
+		case "/big":
+			per = 100
+		case "/bad":
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `{"msg":"bad input"}`)
+			return
+		case "/invalid":
+			fmt.Fprint(w, `{"ok":false,"msg":"not ok"}`)
+			return
+		}
+		items := make([]int, per)
+		for i := range items {
+			items[i] = page*1000 + i
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"items": items, "more": more, "next": page + 1, "ok": true})
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	write := func(name string, v any) {
+		raw, err := json.Marshal(v)
+		require.NoError(t, err)
+		require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), raw, 0o644))
+	}
+	write("general/base.iml.json", map[string]any{
+		"baseUrl": srv.URL, "headers": map[string]any{"X-Base": "b", "X-Both": "base"},
+		"response": map[string]any{"error": map[string]any{"type": "DataError", "message": "{{body.msg}}"}},
+	})
+	write("general/common.json", map[string]any{})
+	m := newMakePlayer(t, dir)
+	comm := func(path string, resp map[string]any) map[string]any {
+		r := map[string]any{"iterate": "{{body.items}}", "limit": "{{parameters.limit}}"}
+		for k, v := range resp {
+			r[k] = v
+		}
+		return map[string]any{
+			"url": path, "method": "POST", "headers": map[string]any{"X-Both": "module"},
+			"qs": map[string]any{"a": "1"}, "body": map[string]any{"page": 1, "keep": "x"}, "response": r,
+			"pagination": map[string]any{"qs": map[string]any{"p": "{{body.next}}"}, "body": map[string]any{"page": "{{body.next}}"},
+				"condition": "{{body.more}}"},
+		}
+	}
+	run := func(path string, limit int, resp map[string]any) makeRun {
+		got = nil
+		return m.execute(comm(path, resp), map[string]any{"parameters": map[string]any{"limit": limit}}, nil)
+	}
+
+	r := run("/items", 25, nil)
+	require.Nil(t, r.err)
+	assert.Len(t, r.items, 25, "limit cuts the output")
+	assert.Equal(t, 3, r.requests, "and stops the pagination once reached")
+	assert.Equal(t, seen{query: "a=1&p=2", both: "module", base: "b", body: map[string]any{"page": float64(2)}}, got[1],
+		"qs and headers merge with the request and the Base; the body is replaced")
+
+	r = run("/items", 10000, nil)
+	assert.Equal(t, 1+makeMaxPaginationRequests, r.requests, "at most 50 pagination requests")
+	r = run("/big", 10000, nil)
+	assert.Equal(t, makeMaxPastRecords, r.records, "at most 3,200 records")
+	r = run("/cond", 10000, nil)
+	assert.Equal(t, 3, r.requests, "the condition reads the last response")
+	r = run("/empty", 10000, nil)
+	assert.Equal(t, 2, r.requests, "a page without records ends the pagination")
+
+	r = run("/bad", 10, nil)
+	require.NotNil(t, r.err)
+	assert.Equal(t, makeError{Type: "DataError", Message: "bad input", Status: 400}, *r.err, "the Base's error directive")
+	r = run("/bad", 10, map[string]any{"error": map[string]any{"400": map[string]any{"type": "InvalidConfigurationError"}}})
+	assert.Equal(t, "InvalidConfigurationError", r.err.Type, "a per-status entry")
+	assert.Equal(t, "bad input", r.err.Message)
+	r = run("/invalid", 10, map[string]any{"valid": "{{body.ok}}"})
+	require.NotNil(t, r.err)
+	assert.Equal(t, "not ok", r.err.Message, "an invalid response takes error.message")
+	r = run("/invalid", 10, map[string]any{"valid": "{{body.ok}}", "error": map[string]any{"message": ""}})
+	assert.Equal(t, "", r.err.Message)
+	assert.Equal(t, "Response marked as invalid.", (&makePlayer{t: t}).checkResponse(map[string]any{"valid": false},
+		makeExchange{status: 200}, map[string]any{}).Message, "the last resort message")
+
+	// Triggers: processed items are dropped by date then id; a date alone
+	// keeps items at or after it.
+	d := newMakeDate(time.Date(2026, 1, 2, 3, 4, 5, 6_000_000, time.UTC))
+	st := &makeTriggerState{lastDate: &d, lastID: "b"}
+	assert.True(t, st.processed(makeItem{date: d, id: "a"}))
+	assert.True(t, st.processed(makeItem{date: d, id: "b"}))
+	assert.False(t, st.processed(makeItem{date: d, id: "c"}))
+	assert.False(t, (&makeTriggerState{lastDate: &d}).processed(makeItem{date: d, id: "a"}))
+	later, ok := parseMakeDate("2026-01-02T03:04:05.006999Z")
+	require.True(t, ok)
+	assert.Equal(t, d, later, "dates keep milliseconds only")
+	raw, err := json.Marshal(d)
+	require.NoError(t, err)
+	assert.JSONEq(t, `"2026-01-02T03:04:05.006Z"`, string(raw), "dates go out as ISO 8601 with milliseconds")
+	assert.Equal(t, "BundleValidationError", refuseMissing([]map[string]any{{"name": "limit", "required": true}}, map[string]any{"limit": ""}).Type)
 }
