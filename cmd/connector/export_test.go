@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -246,11 +244,7 @@ type makeRuntime struct {
 
 func (m *makeRuntime) file(path string) map[string]any {
 	m.t.Helper()
-	raw, err := os.ReadFile(filepath.Join(m.dir, filepath.FromSlash(path)))
-	require.NoError(m.t, err)
-	var v map[string]any
-	require.NoError(m.t, json.Unmarshal(raw, &v))
-	return v
+	return readAppJSON[map[string]any](m.t, m.dir, path)
 }
 
 type makeResponse struct {

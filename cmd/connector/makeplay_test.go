@@ -91,22 +91,24 @@ func newMakePlayer(t *testing.T, dir string) *makePlayer {
 	return m
 }
 
+// readAppJSON reads one JSON file of an exported app.
+func readAppJSON[T any](t *testing.T, dir, path string) T {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(path)))
+	require.NoError(t, err)
+	var v T
+	require.NoError(t, json.Unmarshal(raw, &v), path)
+	return v
+}
+
 func (m *makePlayer) file(path string) map[string]any {
 	m.t.Helper()
-	raw, err := os.ReadFile(filepath.Join(m.dir, filepath.FromSlash(path)))
-	require.NoError(m.t, err)
-	var v map[string]any
-	require.NoError(m.t, json.Unmarshal(raw, &v))
-	return v
+	return readAppJSON[map[string]any](m.t, m.dir, path)
 }
 
 func (m *makePlayer) fields(path string) []map[string]any {
 	m.t.Helper()
-	raw, err := os.ReadFile(filepath.Join(m.dir, filepath.FromSlash(path)))
-	require.NoError(m.t, err)
-	var v []map[string]any
-	require.NoError(m.t, json.Unmarshal(raw, &v))
-	return v
+	return readAppJSON[[]map[string]any](m.t, m.dir, path)
 }
 
 // deepMerge returns over merged onto under: objects key by key, anything
