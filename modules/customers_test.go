@@ -272,7 +272,9 @@ func TestWatchCustomersFromADateWalksEverythingOldestFirst(t *testing.T) {
 func TestWatchCustomersRefusesAForeignState(t *testing.T) {
 	t.Parallel()
 	s := newSandbox(t)
-	for _, state := range []string{`{"module":"listCustomers","position":{}}`, `{"x":1}`, `"text"`} {
+	for _, state := range []string{`{"module":"listCustomers","position":{}}`, `{"x":1}`, `"text"`,
+		`{"module":"watchCustomers","after":{"id":"cus_1"}}`, `{"module":"watchCustomers","after":{"date":"yesterday"}}`,
+		`{"module":"watchCustomers","after":{},"position":{}}`, `{"module":"watchCustomers","after":{"date":"2026-01-01T00:00:00Z","x":1}}`} {
 		_, err := s.reg.Execute(context.Background(), Env{PW: s.client.Session(s.token), Now: time.Now}, Request{
 			Module: "watchCustomers", TokenHash: s.token.Hash(), State: json.RawMessage(state),
 		})
