@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -573,10 +574,15 @@ func TestMakePlayerFollowsMakeRules(t *testing.T) {
 		query, both, base string
 		body              map[string]any
 	}
-	var got []seen
+	var (
+		mu  sync.Mutex
+		got []seen
+	)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var body map[string]any
 		_ = json.NewDecoder(r.Body).Decode(&body)
+		mu.Lock()
+		defer mu.Unlock()
 		got = append(got, seen{query: r.URL.RawQuery, both: r.Header.Get("X-Both"), base: r.Header.Get("X-Base"), body: body})
 		page := 1
 		if p, ok := body["page"].(float64); ok {
@@ -633,7 +639,9 @@ func TestMakePlayerFollowsMakeRules(t *testing.T) {
 		}
 	}
 	run := func(path string, limit int, resp map[string]any) makeRun {
+		mu.Lock()
 		got = nil
+		mu.Unlock()
 		return m.execute(comm(path, resp), map[string]any{"parameters": map[string]any{"limit": limit}}, nil)
 	}
 
@@ -641,7 +649,10 @@ func TestMakePlayerFollowsMakeRules(t *testing.T) {
 	require.Nil(t, r.err)
 	assert.Len(t, r.items, 25, "limit cuts the output")
 	assert.Equal(t, 3, r.requests, "and stops the pagination once reached")
-	assert.Equal(t, seen{query: "a=1&p=2", both: "module", base: "b", body: map[string]any{"page": float64(2)}}, got[1],
+	mu.Lock()
+	second := got[1]
+	mu.Unlock()
+	assert.Equal(t, seen{query: "a=1&p=2", both: "module", base: "b", body: map[string]any{"page": float64(2)}}, second,
 		"qs and headers merge with the request and the Base; the body is replaced")
 
 	r = run("/items", 10000, nil)
