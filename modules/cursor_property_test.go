@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -116,16 +117,24 @@ func TestEveryCursorIsAccepted(t *testing.T) {
 func TestLargestPositionFitsACursor(t *testing.T) {
 	t.Parallel()
 	sec := int64(1 << 40)
-	pos := customersPos{From: 1 << 40, To: 1 << 40, Page: customersWindow, PerPage: customersMaxPage, Sec: &sec, Count: maxSeen,
-		Seen: make([]byte, maxSeen*seenHashLen)}
-	require.True(t, pos.valid())
-	at, err := json.Marshal(pos)
-	require.NoError(t, err)
-	assert.LessOrEqual(t, len(at), maxPositionLen)
-	seal, err := newSealer(nil)
-	require.NoError(t, err)
-	c := seal.seal(cursorBinding("listCustomers", "x", nil), at)
-	assert.LessOrEqual(t, len(c), maxCursorLen)
-	_, err = seal.open(cursorBinding("listCustomers", "x", nil), c)
-	assert.NoError(t, err)
+	ms := int64(-1 << 50)
+	for _, pos := range []customersPos{
+		{From: 1 << 40, To: 1 << 40, Page: customersWindow, PerPage: customersMaxPage, Sec: &sec, Count: maxSeen,
+			Seen: make([]byte, maxSeen*seenHashLen), Min: 1 << 60},
+		// The millisecond order of an engine's position: its id is bounded.
+		{From: -1 << 40, Min: 1 << 60, ByMilli: true, AfterMs: &ms, AfterID: strings.Repeat("<", maxAfterIDLen)}, // "<" is escaped to 6 bytes,
+	} {
+		require.True(t, pos.valid())
+		at, err := json.Marshal(pos)
+		require.NoError(t, err)
+		assert.LessOrEqual(t, len(at), maxPositionLen)
+		seal, err := newSealer(nil)
+		require.NoError(t, err)
+		c := seal.seal(cursorBinding("listCustomers", "x", nil), at)
+		assert.LessOrEqual(t, len(c), maxCursorLen)
+		_, err = seal.open(cursorBinding("listCustomers", "x", nil), c)
+		assert.NoError(t, err)
+	}
+	long := customersPos{ByMilli: true, AfterMs: &ms, AfterID: strings.Repeat("x", maxAfterIDLen+1)}
+	assert.False(t, long.valid(), "an id longer than an engine may send is not a position")
 }

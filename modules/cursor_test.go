@@ -99,3 +99,56 @@ func TestTriggerStatesAreAuthenticated(t *testing.T) {
 	out, _ := poll(t, s, map[string]any{"since": "2000-01-01", "limit": 3}, state)
 	assert.Len(t, out.Bundles, 3, "the state as written continues")
 }
+
+// TestEngineAfterStatesAreCheckedStrictly: the engine's own position form
+// ({"module", "after": {"date", "id"}}, which Make composes and so cannot
+// sign) is taken unsigned but checked field by field; every problem is a
+// DataError naming "state", and a trigger without a Resume hook refuses the
+// form altogether.
+func TestEngineAfterStatesAreCheckedStrictly(t *testing.T) {
+	t.Parallel()
+	s := newSandbox(t)
+	_, state := poll(t, s, map[string]any{"since": "2000-01-01", "limit": 3}, nil)
+	var st triggerState
+	require.NoError(t, json.Unmarshal(state, &st))
+	date := `"date":"2026-01-01T00:00:00.123Z"`
+	for name, bad := range map[string]string{
+		"beside a signed position": `{"module":"watchCustomers","position":"` + st.Position + `","after":{` + date + `}}`,
+		"another module":           `{"module":"listCustomers","after":{` + date + `}}`,
+		"no module":                `{"after":{` + date + `}}`,
+		"id without a date":        `{"module":"watchCustomers","after":{"id":"cus_1"}}`,
+		"date not ISO 8601":        `{"module":"watchCustomers","after":{"date":"01/02/2026"}}`,
+		"date without a zone":      `{"module":"watchCustomers","after":{"date":"2026-01-01T00:00:00"}}`,
+		"date not a string":        `{"module":"watchCustomers","after":{"date":1767225600}}`,
+		"id with a control":        `{"module":"watchCustomers","after":{` + date + `,"id":"cus\n1"}}`,
+		"id too long":              `{"module":"watchCustomers","after":{` + date + `,"id":"` + strings.Repeat("x", maxEngineIDLen+1) + `"}}`,
+		"unknown member":           `{"module":"watchCustomers","after":{` + date + `,"x":1}}`,
+		"after not an object":      `{"module":"watchCustomers","after":"2026-01-01"}`,
+	} {
+		_, err := s.reg.Execute(context.Background(), Env{PW: s.client.Session(s.token), Now: time.Now}, Request{
+			Module: "watchCustomers", TokenHash: s.token.Hash(), Parameters: map[string]any{}, State: json.RawMessage(bad),
+		})
+		assert.Contains(t, fieldProblems(t, err), "state", name)
+	}
+
+	// A well-formed engine position runs, and the state it answers with is
+	// a signed position that continues where the run stopped.
+	first, next := poll(t, s, map[string]any{"limit": 2}, json.RawMessage(`{"module":"watchCustomers","after":{}}`))
+	require.Len(t, first.Bundles, 2)
+	require.NoError(t, json.Unmarshal(next, &st))
+	assert.NotEmpty(t, st.Position)
+	second, _ := poll(t, s, map[string]any{"limit": 2}, next)
+	require.Len(t, second.Bundles, 2)
+	assert.NotEqual(t, ids(customersOf(t, first)), ids(customersOf(t, second)))
+
+	// A trigger without Resume takes only its signed states.
+	plain := newWatchCustomers(customersWindow)
+	plain.Resume = nil
+	reg, err := NewRegistry(Options{}, []Module{plain}, nil)
+	require.NoError(t, err)
+	_, err = reg.Execute(context.Background(), Env{PW: s.client.Session(s.token), Now: time.Now}, Request{
+		Module: "watchCustomers", TokenHash: s.token.Hash(), Parameters: map[string]any{},
+		State: json.RawMessage(`{"module":"watchCustomers","after":{` + date + `}}`),
+	})
+	assert.Contains(t, fieldProblems(t, err), "state")
+}
