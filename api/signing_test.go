@@ -124,7 +124,7 @@ func TestSignedRequestsThroughTheServer(t *testing.T) {
 	before := len(h.Emu.Requests())
 	for name, header := range map[string][]string{
 		"unsigned":    {"Authorization", "Bearer " + key},
-		"replayed":    signed("msg_1", sent, body), // the same id and timestamp: a new timestamp would be a retry,
+		"replayed":    signed("msg_1", sent, body), // the same id and timestamp: a new timestamp would be a retry
 		"stale":       signed("msg_2", time.Now().Add(-10*time.Minute), body),
 		"other body":  signed("msg_3", time.Now(), `{"connection":{}}`),
 		"no API key":  signed("msg_4", time.Now(), body)[2:],
