@@ -289,6 +289,8 @@ func TestBaseRendersAndDecodesStrictly(t *testing.T) {
 	}
 	assert.False(t, env["CONNECTOR_API_KEYS"].ValueFrom.SecretKeyRef.Optional != nil && *env["CONNECTOR_API_KEYS"].ValueFrom.SecretKeyRef.Optional,
 		"the server refuses to start without engine keys")
+	assert.False(t, env["CONNECTOR_CURSOR_KEYS"].ValueFrom.SecretKeyRef.Optional != nil && *env["CONNECTOR_CURSOR_KEYS"].ValueFrom.SecretKeyRef.Optional,
+		"replicas without a shared cursor key refuse each other's cursors and states: the key is required")
 	_, sandbox := env["CONNECTOR_SANDBOX"]
 	assert.False(t, sandbox)
 
