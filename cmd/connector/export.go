@@ -46,55 +46,110 @@ var makeTriggers = map[string]makeapp.Trigger{
 	}},
 }
 
-func exportMake(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("connector export make", flag.ContinueOnError)
+// exportFlags are the settings every export format takes.
+type exportFlags struct {
+	out, publicURL string
+	// key is the engine key read from --api-key-env's variable ("" without it).
+	key      string
+	limitCap int
+	force    bool
+}
+
+// exportSetup describes one format's flags: its public URL's default and
+// the texts that differ between formats; extra registers its own flags.
+type exportSetup struct {
+	format, defaultURL, urlUsage, keyUsage, forceUsage string
+	extra                                              func(fs *flag.FlagSet)
+}
+
+// parseExportFlags parses an export's arguments and reads the engine key
+// from the named environment variable.
+func parseExportFlags(setup exportSetup, args []string, getenv func(string) string, stderr io.Writer) (exportFlags, error) {
+	var f exportFlags
+	fs := flag.NewFlagSet("connector export "+setup.format, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = usageFor(fs, "export make")
-	out := fs.String("out", "", "output directory (required); created when missing")
-	publicURL := fs.String("public-url", makeapp.DefaultPublicURL, "the connector's URL as Make reaches it")
-	keyEnv := fs.String("api-key-env", "", "environment variable holding the engine API key to write into the app's common data (default: leave it empty, to be set in Make)")
-	makeURL := fs.String("make-url", "https://eu1.make.com/api", "the Make instance's API, for the origin in makecomapp.json (with --make-app-id)")
-	appID := fs.String("make-app-id", "", "the custom app's id in Make; writes an origin into makecomapp.json")
-	appVersion := fs.Int("make-app-version", 1, "the custom app's major version in Make")
-	limitCap := fs.Int("limit-cap", manifest.DefaultLimitCap, "the largest limit the connector accepts (as its --limit-cap)")
-	force := fs.Bool("force", false, "write into a directory that is not empty (replaces the app's files)")
+	fs.Usage = usageFor(fs, "export "+setup.format)
+	fs.StringVar(&f.out, "out", "", "output directory (required); created when missing")
+	fs.StringVar(&f.publicURL, "public-url", setup.defaultURL, setup.urlUsage)
+	keyEnv := fs.String("api-key-env", "", setup.keyUsage)
+	fs.IntVar(&f.limitCap, "limit-cap", manifest.DefaultLimitCap, "the largest limit the connector accepts (as its --limit-cap)")
+	fs.BoolVar(&f.force, "force", false, setup.forceUsage)
+	if setup.extra != nil {
+		setup.extra(fs)
+	}
 	if err := fs.Parse(args); err != nil {
-		return err
+		return f, err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return f, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if *out == "" {
+	if f.out == "" {
 		fs.Usage()
-		return errors.New("--out is required")
+		return f, errors.New("--out is required")
 	}
-	opts := makeapp.Options{PublicURL: *publicURL, Triggers: makeTriggers}
 	if *keyEnv != "" {
-		opts.APIKey = getenv(*keyEnv)
-		if opts.APIKey == "" {
-			return fmt.Errorf("--api-key-env: %s is empty or not set", *keyEnv)
+		if f.key = getenv(*keyEnv); f.key == "" {
+			return f, fmt.Errorf("--api-key-env: %s is empty or not set", *keyEnv)
 		}
 	}
-	if *appID != "" {
-		opts.Origin = &makeapp.Origin{Label: "Make", BaseURL: *makeURL, AppID: *appID, AppVersion: *appVersion}
+	return f, nil
+}
+
+// document is the manifest document the export is built from.
+func (f exportFlags) document() (manifest.Document, error) {
+	registry, err := modules.Default(modules.Options{LimitCap: f.limitCap})
+	if err != nil {
+		return manifest.Document{}, err
 	}
-	registry, err := modules.Default(modules.Options{LimitCap: *limitCap})
+	return modules.Document(registry), nil
+}
+
+// checkOut refuses a directory that is not empty, unless --force.
+func (f exportFlags) checkOut() error {
+	if !f.force {
+		if entries, err := os.ReadDir(f.out); err == nil && len(entries) > 0 {
+			return fmt.Errorf("%s is not empty; pass --force to replace the export's files in it", f.out)
+		}
+	}
+	return nil
+}
+
+func exportMake(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var makeURL, appID string
+	var appVersion int
+	f, err := parseExportFlags(exportSetup{
+		format: "make", defaultURL: makeapp.DefaultPublicURL,
+		urlUsage:   "the connector's URL as Make reaches it",
+		keyUsage:   "environment variable holding the engine API key to write into the app's common data (default: leave it empty, to be set in Make)",
+		forceUsage: "write into a directory that is not empty (replaces the app's files)",
+		extra: func(fs *flag.FlagSet) {
+			fs.StringVar(&makeURL, "make-url", "https://eu1.make.com/api", "the Make instance's API, for the origin in makecomapp.json (with --make-app-id)")
+			fs.StringVar(&appID, "make-app-id", "", "the custom app's id in Make; writes an origin into makecomapp.json")
+			fs.IntVar(&appVersion, "make-app-version", 1, "the custom app's major version in Make")
+		},
+	}, args, getenv, stderr)
 	if err != nil {
 		return err
 	}
-	files, err := makeapp.Build(modules.Document(registry), opts)
+	opts := makeapp.Options{PublicURL: f.publicURL, APIKey: f.key, Triggers: makeTriggers}
+	if appID != "" {
+		opts.Origin = &makeapp.Origin{Label: "Make", BaseURL: makeURL, AppID: appID, AppVersion: appVersion}
+	}
+	doc, err := f.document()
 	if err != nil {
 		return err
 	}
-	if !*force {
-		if entries, err := os.ReadDir(*out); err == nil && len(entries) > 0 {
-			return fmt.Errorf("%s is not empty; pass --force to replace the app's files in it", *out)
-		}
-	}
-	if err := makeapp.Write(*out, files); err != nil {
+	files, err := makeapp.Build(doc, opts)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Wrote the Make app (%d files) to %s; its modules call %s.\n", len(files), *out, *publicURL)
+	if err := f.checkOut(); err != nil {
+		return err
+	}
+	if err := makeapp.Write(f.out, files); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Wrote the Make app (%d files) to %s; its modules call %s.\n", len(files), f.out, f.publicURL)
 	if opts.APIKey == "" {
 		fmt.Fprintf(stdout, "Common data: set %q to one of the connector's engine keys (CONNECTOR_API_KEYS) in Make,\n"+
 			"or write it with --api-key-env. A connector in sandbox mode accepts an empty key.\n", makeapp.APIKeyName)
@@ -104,6 +159,6 @@ func exportMake(args []string, getenv func(string) string, stdout, stderr io.Wri
 	if opts.Origin == nil {
 		fmt.Fprintln(stdout, "No Make origin: the Make Apps Editor asks for one at the first deploy (or pass --make-app-id).")
 	}
-	fmt.Fprintln(stdout, "Deploy: open "+strconv.Quote(*out)+" in VS Code with the Make Apps Editor and choose \"Deploy to Make\" on makecomapp.json.")
+	fmt.Fprintln(stdout, "Deploy: open "+strconv.Quote(f.out)+" in VS Code with the Make Apps Editor and choose \"Deploy to Make\" on makecomapp.json.")
 	return nil
 }
