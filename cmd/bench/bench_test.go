@@ -32,7 +32,7 @@ func TestProcReadsCPUAndPeakRSSOfAProcess(t *testing.T) {
 func TestRatiosAndTargets(t *testing.T) {
 	res := []result{
 		{Scenario: "getPlan", Path: pathDirect, Concurrency: 8, OpsPerS: 200, P50us: 50},
-		{Scenario: "getPlan", Path: pathProxy, Concurrency: 8, OpsPerS: 100, P50us: 100},
+		{Scenario: "getPlan", Path: pathProxy, Concurrency: 8, OpsPerS: 100, P50us: 100, FrontCPUus: 90},
 		{Scenario: "getPlan", Path: pathConnector, Concurrency: 8, OpsPerS: 95, P50us: 110, FrontCPUus: 80},
 	}
 	q := ratioOf("getPlan", 8, res)
@@ -47,5 +47,10 @@ func TestRatiosAndTargets(t *testing.T) {
 		if !x.Met {
 			t.Fatalf("target not met: %+v", x)
 		}
+	}
+	res[2].FrontCPUus = 99 // more CPU than the proxy's 90
+	ts = targets(report{Results: res, Ratios: []ratio{q}})
+	if x := ts[2]; x.Met || x.Value != 1.1 {
+		t.Fatalf("CPU target = %+v, want 1.1 and not met", x)
 	}
 }
