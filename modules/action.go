@@ -2,8 +2,6 @@ package modules
 
 import (
 	"context"
-	"fmt"
-	"reflect"
 
 	"github.com/profitwell-connector/connector/manifest"
 )
@@ -28,23 +26,11 @@ type Action[P any] struct {
 // Spec returns the declaration.
 func (a *Action[P]) Spec() manifest.ModuleSpec { return a.Def }
 
-func (a *Action[P]) bundleType() BundleType { return a.Bundle }
-
-func (a *Action[P]) paramsType() reflect.Type { return paramsTypeOf[P]() }
-
-func (a *Action[P]) checkParams(values manifest.Values) error {
-	return checkWith(values, a.Check)
-}
-
-func (a *Action[P]) check() []error {
-	var errs []error
-	if a.Run == nil {
-		errs = append(errs, fmt.Errorf("module %q: action without Run", a.Def.Name))
-	}
-	if a.Def.IsList() {
-		errs = append(errs, fmt.Errorf("module %q: an Action must be of kind action or universal", a.Def.Name))
-	}
-	return errs
+func (a *Action[P]) decl() decl {
+	d := declOf(a.Bundle, a.Check)
+	d.need(a.Run != nil, "action without Run")
+	d.need(!a.Def.IsList(), "an Action must be of kind action or universal")
+	return d
 }
 
 func (a *Action[P]) run(ctx context.Context, env Env, in input) (Output, error) {

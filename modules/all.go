@@ -44,7 +44,7 @@ func AllRPCs() []*RPC {
 func Default(opts Options) (*Registry, error) {
 	var errs []error
 	for _, m := range All() {
-		if !m.bundleType().declared() {
+		if !m.decl().bundle.declared() {
 			errs = append(errs, fmt.Errorf("module %q: no bundle type (Bundle)", m.Spec().Name))
 		}
 	}

@@ -68,7 +68,7 @@ func TestModuleExamples(t *testing.T) {
 			t.Parallel()
 			require.NotNil(t, spec.Example.Output, "every module has a runnable example")
 			assert.Equal(t, fieldNames(spec.Interface), sortedKeys(spec.Sample()), "the sample has exactly the interface's fields")
-			bundle := All()[i].bundleType()
+			bundle := All()[i].decl().bundle
 			runs := append([]map[string]any{spec.Example.Parameters}, outputVariants[spec.Name]...)
 			for n, params := range runs {
 				s := newExampleSandbox(t)

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"reflect"
 	"time"
 
 	"github.com/profitwell-connector/connector/manifest"
@@ -61,23 +60,11 @@ type Paged[P, Pos any] struct {
 // Spec returns the declaration.
 func (l *Paged[P, Pos]) Spec() manifest.ModuleSpec { return l.Def }
 
-func (l *Paged[P, Pos]) bundleType() BundleType { return l.Bundle }
-
-func (l *Paged[P, Pos]) paramsType() reflect.Type { return paramsTypeOf[P]() }
-
-func (l *Paged[P, Pos]) checkParams(values manifest.Values) error {
-	return checkWith(values, l.Check)
-}
-
-func (l *Paged[P, Pos]) check() []error {
-	var errs []error
-	if l.Page == nil || l.MaxPageSize <= 0 {
-		errs = append(errs, fmt.Errorf("module %q: a paged list needs Page and MaxPageSize", l.Def.Name))
-	}
-	if l.Def.Kind != manifest.KindSearch {
-		errs = append(errs, fmt.Errorf("module %q: a paged list must be of kind search", l.Def.Name))
-	}
-	return errs
+func (l *Paged[P, Pos]) decl() decl {
+	d := declOf(l.Bundle, l.Check)
+	d.need(l.Page != nil && l.MaxPageSize > 0, "a paged list needs Page and MaxPageSize")
+	d.need(l.Def.Kind == manifest.KindSearch, "a paged list must be of kind search")
+	return d
 }
 
 func (l *Paged[P, Pos]) run(ctx context.Context, env Env, in input) (Output, error) {
@@ -123,21 +110,11 @@ type List[P any] struct {
 // Spec returns the declaration.
 func (l *List[P]) Spec() manifest.ModuleSpec { return l.Def }
 
-func (l *List[P]) bundleType() BundleType { return l.Bundle }
-
-func (l *List[P]) paramsType() reflect.Type { return paramsTypeOf[P]() }
-
-func (l *List[P]) checkParams(manifest.Values) error { return nil }
-
-func (l *List[P]) check() []error {
-	var errs []error
-	if l.All == nil {
-		errs = append(errs, fmt.Errorf("module %q: a list needs All", l.Def.Name))
-	}
-	if l.Def.Kind != manifest.KindSearch {
-		errs = append(errs, fmt.Errorf("module %q: a List must be of kind search", l.Def.Name))
-	}
-	return errs
+func (l *List[P]) decl() decl {
+	d := declOf[P](l.Bundle, nil)
+	d.need(l.All != nil, "a list needs All")
+	d.need(l.Def.Kind == manifest.KindSearch, "a List must be of kind search")
+	return d
 }
 
 // Offset is a position counted in items from the start of a list.

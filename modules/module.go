@@ -28,17 +28,44 @@ type Env struct {
 	Now func() time.Time
 }
 
-// Module is implemented by Action, List and Trigger.
+// Module is implemented by Action, List, Paged and Trigger.
 type Module interface {
 	// Spec is the module's declaration.
 	Spec() manifest.ModuleSpec
-	paramsType() reflect.Type
-	bundleType() BundleType
-	check() []error
-	// checkParams runs the module's rules across fields over validated
-	// values.
-	checkParams(values manifest.Values) error
+	decl() decl
 	run(ctx context.Context, env Env, in input) (Output, error)
+}
+
+// decl is what the registry checks and keeps of a module besides its spec.
+type decl struct {
+	params  reflect.Type // the parameters struct
+	bundle  BundleType
+	check   func(manifest.Values) error // the rules across fields; nil: none
+	resumes bool                        // a trigger that takes the engine's position
+	defects []string                    // missing functions, wrong kind
+}
+
+// declOf starts the decl of a module with parameters P and the optional
+// Check over them.
+func declOf[P any](bundle BundleType, check func(P) error) decl {
+	d := decl{params: reflect.TypeFor[P](), bundle: bundle}
+	if check != nil {
+		d.check = func(values manifest.Values) error {
+			p, err := bindParams[P](values)
+			if err != nil {
+				return err
+			}
+			return check(p)
+		}
+	}
+	return d
+}
+
+// need records defect unless ok.
+func (d *decl) need(ok bool, defect string) {
+	if !ok {
+		d.defects = append(d.defects, defect)
+	}
 }
 
 // input is what the registry hands a module after validation.
@@ -73,22 +100,8 @@ type Output struct {
 	next json.RawMessage
 }
 
-func paramsTypeOf[P any]() reflect.Type { return reflect.TypeOf((*P)(nil)).Elem() }
-
 func bindParams[P any](values manifest.Values) (P, error) {
 	var p P
 	err := manifest.Bind(values, &p)
 	return p, err
-}
-
-// checkWith runs a module's optional Check over validated values.
-func checkWith[P any](values manifest.Values, check func(P) error) error {
-	if check == nil {
-		return nil
-	}
-	p, err := bindParams[P](values)
-	if err != nil {
-		return err
-	}
-	return check(p)
 }

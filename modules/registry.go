@@ -40,10 +40,8 @@ type Options struct {
 
 // Registry is the checked, ordered set of modules and RPCs.
 type Registry struct {
-	mods   []Module
 	specs  []manifest.ModuleSpec
-	inputs [][]manifest.Field // specs[i].Inputs(), built once
-	byName map[string]int
+	byName map[string]*registered
 	rpcs   map[string]*RPC
 	rpcDef []manifest.RPCSpec
 	cache  *ttlCache
@@ -65,7 +63,7 @@ func NewRegistry(opts Options, mods []Module, rpcs []*RPC) (*Registry, error) {
 		opts.Now = time.Now
 	}
 	r := &Registry{
-		byName: map[string]int{},
+		byName: map[string]*registered{},
 		rpcs:   map[string]*RPC{},
 		cache:  newTTLCache(opts.CacheEntries, opts.Now),
 		now:    opts.Now,
@@ -79,16 +77,17 @@ func NewRegistry(opts Options, mods []Module, rpcs []*RPC) (*Registry, error) {
 		errs = append(errs, fmt.Errorf("limit cap %d must be at least 1", opts.LimitCap))
 	}
 	for _, m := range mods {
-		spec := m.Spec().WithLimitCap(opts.LimitCap)
-		errs = append(errs, m.check()...)
-		for _, err := range manifest.CheckBinding(spec.Inputs(), m.paramsType()) {
-			errs = append(errs, fmt.Errorf("module %q: %w", spec.Name, err))
+		e := &registered{m: m, spec: m.Spec().WithLimitCap(opts.LimitCap), d: m.decl()}
+		e.inputs = e.spec.Inputs()
+		for _, defect := range e.d.defects {
+			errs = append(errs, fmt.Errorf("module %q: %s", e.spec.Name, defect))
 		}
-		errs = append(errs, m.bundleType().check(spec)...)
-		r.byName[spec.Name] = len(r.mods)
-		r.mods = append(r.mods, m)
-		r.specs = append(r.specs, spec)
-		r.inputs = append(r.inputs, spec.Inputs())
+		for _, err := range manifest.CheckBinding(e.inputs, e.d.params) {
+			errs = append(errs, fmt.Errorf("module %q: %w", e.spec.Name, err))
+		}
+		errs = append(errs, e.d.bundle.check(e.spec)...)
+		r.byName[e.spec.Name] = e
+		r.specs = append(r.specs, e.spec)
 	}
 	errs = append(errs, manifest.CheckModules(r.specs))
 	for _, rpc := range rpcs {
@@ -133,11 +132,18 @@ func (r *Registry) RPCSpecs() []manifest.RPCSpec { return r.rpcDef }
 
 // Spec returns one module's declaration.
 func (r *Registry) Spec(name string) (manifest.ModuleSpec, bool) {
-	i, ok := r.byName[name]
-	if !ok {
-		return manifest.ModuleSpec{}, false
+	if e, ok := r.byName[name]; ok {
+		return e.spec, true
 	}
-	return r.specs[i], true
+	return manifest.ModuleSpec{}, false
+}
+
+// registered is a module as the registry checked it.
+type registered struct {
+	m      Module
+	spec   manifest.ModuleSpec // with the limit cap applied
+	inputs []manifest.Field    // spec.Inputs(), built once
+	d      decl
 }
 
 // Request is one execution as the engine asked for it, after envelope
@@ -154,8 +160,7 @@ type Request struct {
 
 // Prepared is an execution whose request passed validation.
 type Prepared struct {
-	m       Module
-	spec    manifest.ModuleSpec
+	*registered
 	token   string
 	in      input
 	binding string // the cursor binding, once computed
@@ -177,28 +182,25 @@ func (r *Registry) Execute(ctx context.Context, env Env, req Request) (Output, e
 // problems come back in one manifest.ValidationError (wrapping ErrBadCursor
 // when the cursor is one of them).
 func (r *Registry) Prepare(req Request) (*Prepared, error) {
-	i, ok := r.byName[req.Module]
+	e, ok := r.byName[req.Module]
 	if !ok {
 		return nil, fmt.Errorf("%w %q", ErrUnknownModule, safeName(req.Module))
 	}
-	x := &Prepared{m: r.mods[i], spec: r.specs[i], token: req.TokenHash}
+	x := &Prepared{registered: e, token: req.TokenHash}
 	problems := &manifest.ValidationError{}
 	add := func(err error) error {
-		var v *manifest.ValidationError
-		if err != nil && !errors.As(err, &v) {
-			return err
-		}
-		if err != nil {
+		if v, ok := errors.AsType[*manifest.ValidationError](err); ok {
 			problems.Problems = append(problems.Problems, v.Problems...)
+			return nil
 		}
-		return nil
+		return err
 	}
-	values, err := manifest.ValidateAt(r.inputs[i], req.Parameters, r.now())
+	values, err := manifest.ValidateAt(e.inputs, req.Parameters, r.now())
 	if err := add(err); err != nil {
 		return nil, err
 	}
-	if err == nil {
-		if err := add(x.m.checkParams(values)); err != nil {
+	if err == nil && e.d.check != nil {
+		if err := add(e.d.check(values)); err != nil {
 			return nil, err
 		}
 	}
@@ -221,8 +223,7 @@ func (r *Registry) Prepare(req Request) (*Prepared, error) {
 	case hasState && x.spec.Kind != manifest.KindTrigger:
 		problems.Add("state", "only trigger modules take a state")
 	case hasState:
-		rm, ok := x.m.(interface{ resumes() bool })
-		pos, after, err := r.openState(x.spec.Name, req.State, ok && rm.resumes())
+		pos, after, err := r.openState(x.spec.Name, req.State, e.d.resumes)
 		if err := add(err); err != nil {
 			return nil, err
 		}

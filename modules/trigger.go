@@ -3,8 +3,6 @@ package modules
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"reflect"
 	"time"
 
 	"github.com/profitwell-connector/connector/manifest"
@@ -56,25 +54,12 @@ type EngineAfter struct {
 // Spec returns the declaration.
 func (t *Trigger[P, Pos]) Spec() manifest.ModuleSpec { return t.Def }
 
-func (t *Trigger[P, Pos]) resumes() bool { return t.Resume != nil }
-
-func (t *Trigger[P, Pos]) bundleType() BundleType { return t.Bundle }
-
-func (t *Trigger[P, Pos]) paramsType() reflect.Type { return paramsTypeOf[P]() }
-
-func (t *Trigger[P, Pos]) checkParams(values manifest.Values) error {
-	return checkWith(values, t.Check)
-}
-
-func (t *Trigger[P, Pos]) check() []error {
-	var errs []error
-	if t.Start == nil || t.Page == nil || t.MaxPageSize <= 0 {
-		errs = append(errs, fmt.Errorf("module %q: a trigger needs Start, Page and MaxPageSize", t.Def.Name))
-	}
-	if t.Def.Kind != manifest.KindTrigger {
-		errs = append(errs, fmt.Errorf("module %q: a Trigger must be of kind trigger", t.Def.Name))
-	}
-	return errs
+func (t *Trigger[P, Pos]) decl() decl {
+	d := declOf(t.Bundle, t.Check)
+	d.resumes = t.Resume != nil
+	d.need(t.Start != nil && t.Page != nil && t.MaxPageSize > 0, "a trigger needs Start, Page and MaxPageSize")
+	d.need(t.Def.Kind == manifest.KindTrigger, "a Trigger must be of kind trigger")
+	return d
 }
 
 func (t *Trigger[P, Pos]) run(ctx context.Context, env Env, in input) (Output, error) {
