@@ -23,61 +23,38 @@ type makeAPICallParams struct {
 	Body    any    `param:"body"`
 }
 
-// Limits of makeApiCall's inputs.
+// Limits of makeApiCall's inputs and errors.
 const (
 	maxRawURLLen      = profitwell.MaxRawPathLen
-	maxRawFullURLLen  = 8192     // the upstream path and query together
-	maxRawHeaders     = 20       // caller headers
-	maxRawHeaderBytes = 8 << 10  // caller header names and values together
-	rawUpstreamOp     = "raw"    // the Op of the client's raw-call errors
-	rawMaxMessage     = 300      // characters of an upstream message kept in an error
-	rawDetailKey      = "detail" // DRF's message key
+	maxRawFullURLLen  = 8192    // the upstream path and query together
+	maxRawHeaders     = 20      // caller headers
+	maxRawHeaderBytes = 8 << 10 // caller header names and values together
+	rawMaxMessage     = 300     // characters of an upstream message kept in an error
 )
 
 // makeApiCall sends one request the user composes to ProfitWell's API v2 and
 // returns ProfitWell's answer as it came.
 //
-// The URL is a path relative to https://api.profitwell.com/v2: "/plans/",
-// "plans/" and "/plans" all mean /v2/plans/; a path that already starts with
-// "/v2/" is taken as is (so "/v2/plans/" is /v2/plans/ too, never
-// /v2/v2/plans/). A query after "?" is allowed and merged with Query String.
-// The trailing slash ProfitWell requires is kept or added. Interior spaces
-// and other characters are percent-encoded; existing percent-encodings are
-// decoded once and encoded again, so the path sent is canonical. Refused with
-// a DataError on "url" before anything is sent (profitwell.RawTarget): absolute
-// URLs and any scheme ("https://…", "javascript:…"), "//host", a first
-// segment that is not a plain resource name (so "user@host/…" and
-// "host:port/…" are refused), backslashes, control and invisible formatting
-// characters, Unicode characters that stand for / \ . % # ? @ or : (such as
-// "／", "．", "∕"), leading or trailing spaces, a fragment, empty segments
-// ("//"), "." and ".." segments and any "..", percent-encoded ".", "/", "\",
-// "%" (so double encodings like %252e) and control characters, malformed
-// percent-encodings or queries, an empty path, and more than 2048
-// characters. The path therefore never leaves /v2.
+// The URL is a path relative to https://api.profitwell.com/v2 ("/plans/",
+// "plans" and "/v2/plans/" all mean /v2/plans/), with an optional query
+// merged with Query String. profitwell.RawTarget makes it canonical and
+// refuses, with a DataError on "url" before anything is sent, whatever could
+// leave /v2 (absolute URLs, hosts, "..", encoded or look-alike separators,
+// control characters, more than 2048 characters). Headers travel as given
+// except those profitwell.CheckRawHeader refuses (the connector or the HTTP
+// client owns them): a DataError on "headers[i].key" or "headers[i].value".
+// At most 20 headers of 8 KiB in all.
 //
-// Headers travel as given except those the connector or the HTTP client
-// controls: Authorization and Proxy-Authorization (the connector sends the
-// connection's token itself), Host, Cookie, Content-Length,
-// Transfer-Encoding, Connection and the other hop-by-hop headers, Expect,
-// User-Agent, Forwarded, X-Forwarded-*, X-Real-IP and Proxy-*; naming one, or
-// a name that is not an HTTP token, or a value with control characters, is a
-// DataError on "headers[i].key" or "headers[i].value". At most 20 headers of
-// 8 KiB in all.
+// Body: a string is sent as is, any other JSON value as JSON; Content-Type
+// defaults to application/json. Redirects are never followed.
 //
-// Body: a JSON value (object, array, number, boolean) is sent as JSON; a
-// string is sent as is. Content-Type defaults to application/json; set the
-// header for anything else. Redirects are never followed (a 3xx is the
-// answer).
-//
-// Statuses: 401 and 403 mean ProfitWell refused the connection's token, so
-// they are an InvalidAccessTokenError (a *profitwell.Error of
-// KindUnauthorized), not a bundle. 429 is handled by the client (waited out
-// within the deadline, else a RateLimitError). Every other status, 2xx, 3xx,
-// 4xx or 5xx, is the one output bundle {statusCode, headers, body}, so a
-// scenario can branch on statusCode (GET requests are retried on 5xx first).
-// headers maps lower-case names to their values joined with ", " (never
-// Set-Cookie); body is the parsed JSON when the answer is JSON, else the
-// text ("" when empty).
+// Statuses: 401 and 403 mean ProfitWell refused the connection's token: an
+// InvalidAccessTokenError (a *profitwell.Error of KindUnauthorized). 429 is
+// the client's (waited out within the deadline, else a RateLimitError).
+// Every other status is the one bundle {statusCode, headers, body}, so a
+// scenario can branch on statusCode (GET is retried on 5xx first): headers
+// maps lower-case names to their values joined with ", " (never Set-Cookie);
+// body is the parsed JSON of a JSON answer, else the text ("" when empty).
 var makeApiCall = &Action[makeAPICallParams]{
 	Def: manifest.ModuleSpec{
 		Name:        "makeApiCall",
@@ -155,10 +132,7 @@ var makeApiCall = &Action[makeAPICallParams]{
 			query = url.Values{}
 		}
 		for _, it := range p.QS {
-			kv, _ := it.(map[string]any)
-			k, _ := kv["key"].(string)
-			v, _ := kv["value"].(string)
-			query.Add(k, v)
+			query.Add(keyValue(it))
 		}
 		if msg == "" && len(path)+1+len(query.Encode()) > maxRawFullURLLen {
 			name := "url"
@@ -179,8 +153,7 @@ var makeApiCall = &Action[makeAPICallParams]{
 			return nil, err
 		}
 		if res.Status == http.StatusUnauthorized || res.Status == http.StatusForbidden {
-			return nil, &profitwell.Error{Kind: profitwell.KindUnauthorized, Op: rawUpstreamOp, Status: res.Status,
-				Message: rawErrorMessage(res)}
+			return nil, &profitwell.Error{Kind: profitwell.KindUnauthorized, Op: "raw", Status: res.Status, Message: rawErrorMessage(res)}
 		}
 		return rawCallBundle{
 			StatusCode: res.Status,
@@ -205,6 +178,14 @@ func keyValueSpec(keyHelp, valueHelp string) []manifest.Field {
 	}
 }
 
+// keyValue reads an item of Headers or Query String.
+func keyValue(item any) (key, value string) {
+	kv, _ := item.(map[string]any)
+	key, _ = kv["key"].(string)
+	value, _ = kv["value"].(string)
+	return key, value
+}
+
 // rawCallHeaders checks the Headers items against the client's policy
 // (profitwell.CheckRawHeader) and builds the request header. Problems go to
 // verr under "headers[i].key" or "headers[i].value".
@@ -212,9 +193,7 @@ func rawCallHeaders(items []any, verr *manifest.ValidationError) http.Header {
 	h := make(http.Header, len(items))
 	total := 0
 	for i, it := range items {
-		kv, _ := it.(map[string]any)
-		k, _ := kv["key"].(string)
-		v, _ := kv["value"].(string)
+		k, v := keyValue(it)
 		if p := profitwell.CheckRawHeader(k, v); p != nil {
 			verr.Add("headers["+strconv.Itoa(i)+"]."+p.Part, p.Message)
 			continue
@@ -250,8 +229,7 @@ func rawResponseHeaders(h http.Header) map[string]string {
 		}
 		lk := strings.ToLower(k)
 		if prev, ok := out[lk]; ok {
-			out[lk] = prev + ", " + strings.Join(vs, ", ")
-			continue
+			vs = append([]string{prev}, vs...)
 		}
 		out[lk] = strings.Join(vs, ", ")
 	}
@@ -278,13 +256,13 @@ func rawResponseBody(h http.Header, b []byte) any {
 	return string(b)
 }
 
-// rawErrorMessage is ProfitWell's "detail" when the body has one, else the
-// status text, cut to rawMaxMessage characters.
+// rawErrorMessage is ProfitWell's "detail" (DRF's message key) when the body
+// has one, else the status text, cut to rawMaxMessage characters.
 func rawErrorMessage(res profitwell.RawResponse) string {
 	msg := http.StatusText(res.Status)
 	var body map[string]any
 	if json.Unmarshal(res.Body, &body) == nil {
-		if d, ok := body[rawDetailKey].(string); ok && strings.TrimSpace(d) != "" {
+		if d, ok := body["detail"].(string); ok && strings.TrimSpace(d) != "" {
 			msg = strings.TrimSpace(d)
 		}
 	}
