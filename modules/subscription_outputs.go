@@ -114,6 +114,25 @@ type userDeletedBundle struct {
 	Deleted       bool   `json:"deleted"`
 }
 
+// spidermanSubscription is a record of spiderman_sub_1a (user "spiderman
+// 1a", monthly, usd), the sandbox subscription several examples read or
+// change.
+func spidermanSubscription(email, planID, status string, value int, date int64) map[string]any {
+	return map[string]any{
+		"user_id": "pwu_wBgjjtuzTHX4", "subscription_id": "pws_voz373XSwio9", "user_alias": "spiderman 1a",
+		"subscription_alias": "spiderman_sub_1a", "email": email, "plan_id": planID, "plan_interval": "month",
+		"plan_currency": "usd", "status": status, "value": value, "effective_date": date,
+		"effective_date_iso": unixToISO(date), "meta": map[string]any{},
+	}
+}
+
+// withIDOrAlias is an example record as a module that names a subscription
+// answers it.
+func withIDOrAlias(key string, rec map[string]any) map[string]any {
+	rec["subscription_id_or_alias"] = key
+	return rec
+}
+
 // unixToISO formats Unix seconds as ISO 8601 in UTC ("2018-01-01T00:00:00Z").
 func unixToISO(sec int64) string {
 	return time.Unix(sec, 0).UTC().Format(time.RFC3339)
