@@ -87,22 +87,14 @@ func customerHash(c *profitwell.CustomerRow) []byte {
 	return h[:seenHashLen]
 }
 
-// customerMicro is a row's updated_on in Unix microseconds (0 when absent
-// or unreadable).
-func customerMicro(c *profitwell.CustomerRow) int64 {
+// customerUpdated is a row's updated_on (the Unix epoch when absent or
+// unreadable).
+func customerUpdated(c *profitwell.CustomerRow) time.Time {
 	t, err := c.UpdatedTime()
 	if err != nil {
-		return 0
+		return time.Unix(0, 0)
 	}
-	return t.UnixMicro()
-}
-
-func customerSecond(c *profitwell.CustomerRow) int64 {
-	t, err := c.UpdatedTime()
-	if err != nil {
-		return 0
-	}
-	return t.Unix()
+	return t
 }
 
 // customersPage is one upstream page of customers and what is needed to
@@ -116,8 +108,8 @@ type customersPage struct {
 
 // after returns the position right after the first n rows.
 func (cp *customersPage) after(n int) customersPos {
-	next := customersPos{From: cp.base.From, To: cp.base.To, Sec: cp.base.Sec, Count: cp.base.Count,
-		Seen: append([]byte(nil), cp.base.Seen...), Min: cp.base.Min}
+	next := cp.base
+	next.Seen = slices.Clone(next.Seen)
 	if n == len(cp.rows) {
 		// Page numbering stays valid only when the whole page was used.
 		next.Page, next.PerPage = cp.page+1, cp.perPage
@@ -127,9 +119,9 @@ func (cp *customersPage) after(n int) customersPos {
 	}
 	// Only the last run of rows updated in the same second is remembered:
 	// find where it starts, without reading the rows before it.
-	sec := customerSecond(&cp.rows[n-1])
+	sec := customerUpdated(&cp.rows[n-1]).Unix()
 	run := n - 1
-	for run > 0 && customerSecond(&cp.rows[run-1]) == sec {
+	for run > 0 && customerUpdated(&cp.rows[run-1]).Unix() == sec {
 		run--
 	}
 	if run > 0 || next.Sec == nil || *next.Sec != sec {
@@ -207,11 +199,11 @@ func fetchCustomers(ctx context.Context, s *profitwell.Session, q customersQuery
 	}
 	cp.rows = rows[:0:0]
 	for i := range rows {
-		inSec := pos.Sec != nil && customerSecond(&rows[i]) == *pos.Sec
+		inSec := pos.Sec != nil && customerUpdated(&rows[i]).Unix() == *pos.Sec
 		if inSec && (i < dropFirst || skip[string(customerHash(&rows[i]))]) {
 			continue
 		}
-		if pos.Min > 0 && customerMicro(&rows[i]) < pos.Min {
+		if pos.Min > 0 && customerUpdated(&rows[i]).UnixMicro() < pos.Min {
 			continue
 		}
 		cp.rows = append(cp.rows, rows[i])

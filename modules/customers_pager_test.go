@@ -20,7 +20,7 @@ func afterReference(cp *customersPage, n int) customersPos {
 		next.Page, next.PerPage = cp.page+1, cp.perPage
 	}
 	for i := range cp.rows[:n] {
-		sec := customerSecond(&cp.rows[i])
+		sec := customerUpdated(&cp.rows[i]).Unix()
 		if next.Sec == nil || *next.Sec != sec {
 			next.Sec, next.Count, next.Seen = &sec, 0, nil
 		}

@@ -112,11 +112,11 @@ func nowCustomersPos(ctx context.Context, s *profitwell.Session) (customersPos, 
 	}
 	pos := customersPos{}
 	if len(rows) > 0 {
-		newest := customerMicro(&rows[0])
+		newest := customerUpdated(&rows[0]).UnixMicro()
 		sec := newest / 1_000_000
 		pos.From, pos.Min, pos.Sec = sec, newest, &sec
 		for i := range rows {
-			if customerMicro(&rows[i]) == newest {
+			if customerUpdated(&rows[i]).UnixMicro() == newest {
 				pos.Count++
 				pos.Seen = append(pos.Seen, customerHash(&rows[i])...)
 			}
@@ -137,22 +137,17 @@ func nowCustomersPos(ctx context.Context, s *profitwell.Session) (customersPos, 
 // a date alone starts at that instant (rows at or after it), a date and an
 // id start right after that row.
 func resumeCustomers(p watchCustomersParams, after EngineAfter) customersPos {
-	pos := customersPos{ByMilli: true}
+	var pos customersPos
 	switch {
-	case after.Date.IsZero():
-		if p.Since != nil {
-			pos.From, pos.Min = p.Since.Unix(), ceilMicro(*p.Since)
-		}
-	default:
-		d := after.Date
-		pos.From = d.Unix()
-		if after.ID == "" {
-			pos.Min = ceilMicro(d)
-		} else {
-			ms := d.UnixMilli()
-			pos.AfterMs, pos.AfterID = &ms, after.ID
-		}
+	case !after.Date.IsZero() && after.ID != "":
+		ms := after.Date.UnixMilli()
+		pos = customersPos{From: after.Date.Unix(), AfterMs: &ms, AfterID: after.ID}
+	case !after.Date.IsZero():
+		pos = sinceCustomersPos(after.Date)
+	case p.Since != nil:
+		pos = sinceCustomersPos(*p.Since)
 	}
+	pos.ByMilli = true
 	return pos
 }
 
@@ -163,22 +158,11 @@ type milliKey struct {
 }
 
 func milliKeyOf(c *profitwell.CustomerRow) milliKey {
-	return milliKey{ms: floorDiv(customerMicro(c), 1000), id: c.CustomerID}
-}
-
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if a%b != 0 && (a < 0) != (b < 0) {
-		q--
-	}
-	return q
+	return milliKey{ms: customerUpdated(c).UnixMilli(), id: c.CustomerID}
 }
 
 func (k milliKey) compare(o milliKey) int {
-	if c := cmp.Compare(k.ms, o.ms); c != 0 {
-		return c
-	}
-	return strings.Compare(k.id, o.id)
+	return cmp.Or(cmp.Compare(k.ms, o.ms), strings.Compare(k.id, o.id))
 }
 
 // maxMilliPages bounds the upstream pages one page of a millisecond-ordered
@@ -225,12 +209,12 @@ func customersByMilliPage(ctx context.Context, s *profitwell.Session, window int
 			return Page[customersPos]{}, err
 		}
 		if len(rows) > 0 {
-			lastSec = customerSecond(&rows[len(rows)-1])
+			lastSec = customerUpdated(&rows[len(rows)-1]).Unix()
 		}
 		for i := range rows {
 			r := &rows[i]
 			k := milliKeyOf(r)
-			if (pos.Min > 0 && customerMicro(r) < pos.Min) || (after != nil && k.compare(*after) <= 0) || seen[string(customerHash(r))] {
+			if (pos.Min > 0 && customerUpdated(r).UnixMicro() < pos.Min) || (after != nil && k.compare(*after) <= 0) || seen[string(customerHash(r))] {
 				continue
 			}
 			seen[string(customerHash(r))] = true
@@ -258,7 +242,7 @@ func customersByMilliPage(ctx context.Context, s *profitwell.Session, window int
 	next := pos
 	if n > 0 {
 		last := milliKeyOf(&whole[n-1])
-		next.AfterMs, next.AfterID, next.From = &last.ms, last.id, customerSecond(&whole[n-1])
+		next.AfterMs, next.AfterID, next.From = &last.ms, last.id, customerUpdated(&whole[n-1]).Unix()
 	}
 	items := make([]any, n)
 	for i := range whole[:n] {
