@@ -218,9 +218,5 @@ func customersListPage(ctx context.Context, s *profitwell.Session, q customersQu
 		return Page[customersPos]{}, err
 	}
 	n := min(len(cp.rows), req.Size)
-	items := make([]any, n)
-	for i := range cp.rows[:n] {
-		items[i] = &cp.rows[i] // passed through as its JSON, without a copy
-	}
-	return Page[customersPos]{Items: items, Next: cp.after(n), Done: cp.done && n == len(cp.rows)}, nil
+	return Page[customersPos]{Items: pointers(cp.rows[:n]), Next: cp.after(n), Done: cp.done && n == len(cp.rows)}, nil
 }

@@ -2,6 +2,7 @@ package modules
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strings"
 
@@ -163,8 +164,7 @@ func metricLabel(name string) string {
 
 // metricsInterface declares date and every metric name (a number).
 func metricsInterface(dateLabel string, names []string) []manifest.Field {
-	out := make([]manifest.Field, 0, len(names)+1)
-	out = append(out, manifest.Field{Name: "date", Label: dateLabel, Type: manifest.TypeText})
+	out := []manifest.Field{{Name: "date", Label: dateLabel, Type: manifest.TypeText}}
 	for _, n := range names {
 		out = append(out, manifest.Field{Name: n, Label: metricLabel(n), Type: manifest.TypeNumber})
 	}
@@ -197,36 +197,30 @@ func metricsKeys(names []string) []string { return append([]string{"date"}, name
 // is the list of ProfitWell's documented metrics).
 func metricsBundles[B ~map[string]any](m profitwell.Metrics, names []string) []any {
 	byDate := map[string]B{}
-	var dates []string
-	row := func(date string) B {
-		b, ok := byDate[date]
-		if !ok {
-			b = make(B, len(names)+1)
-			b["date"] = date
-			for _, n := range names {
-				b[n] = nil
-			}
-			byDate[date] = b
-			dates = append(dates, date)
-		}
-		return b
-	}
 	for _, n := range names {
 		for _, pt := range m[n] {
 			if pt.Date == "" {
 				continue
 			}
-			b := row(pt.Date)
+			b, ok := byDate[pt.Date]
+			if !ok {
+				b = make(B, len(names)+1)
+				b["date"] = pt.Date
+				for _, n := range names {
+					b[n] = nil
+				}
+				byDate[pt.Date] = b
+			}
 			if pt.Value != nil {
 				b[n] = *pt.Value
 			}
 		}
 	}
 	// "YYYY-MM" and "YYYY-MM-DD" sort as text; newest first.
-	slices.SortFunc(dates, func(a, b string) int { return strings.Compare(b, a) })
+	dates := slices.Sorted(maps.Keys(byDate))
 	out := make([]any, len(dates))
 	for i, d := range dates {
-		out[i] = byDate[d]
+		out[len(dates)-1-i] = byDate[d]
 	}
 	return out
 }

@@ -38,10 +38,6 @@ var listPlans = &List[listPlansParams]{
 			return nil, err
 		}
 		slices.SortStableFunc(plans, func(a, b profitwell.Plan) int { return strings.Compare(a.ID, b.ID) })
-		out := make([]any, len(plans))
-		for i := range plans {
-			out[i] = &plans[i] // a pointer: no copy boxed per plan
-		}
-		return out, nil
+		return pointers(plans), nil
 	},
 }

@@ -100,6 +100,16 @@ type Output struct {
 	next json.RawMessage
 }
 
+// pointers are the items of a list as pointers into rows, so that no row
+// is copied or boxed on its own.
+func pointers[T any](rows []T) []any {
+	out := make([]any, len(rows))
+	for i := range rows {
+		out[i] = &rows[i]
+	}
+	return out
+}
+
 func bindParams[P any](values manifest.Values) (P, error) {
 	var p P
 	err := manifest.Bind(values, &p)

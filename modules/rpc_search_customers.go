@@ -1,6 +1,7 @@
 package modules
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"strings"
@@ -105,17 +106,12 @@ func customerLabel(c *profitwell.Customer) string {
 			name = append(name, *s)
 		}
 	}
-	email := ""
+	full, email := strings.Join(name, " "), ""
 	if c.Email != nil {
 		email = *c.Email
 	}
-	switch {
-	case len(name) > 0 && email != "":
-		return strings.Join(name, " ") + " (" + email + ")"
-	case len(name) > 0:
-		return strings.Join(name, " ")
-	case email != "":
-		return email
+	if full != "" && email != "" {
+		return full + " (" + email + ")"
 	}
-	return c.CustomerID
+	return cmp.Or(full, email, c.CustomerID)
 }

@@ -244,9 +244,5 @@ func customersByMilliPage(ctx context.Context, s *profitwell.Session, window int
 		last := milliKeyOf(&whole[n-1])
 		next.AfterMs, next.AfterID, next.From = &last.ms, last.id, customerUpdated(&whole[n-1]).Unix()
 	}
-	items := make([]any, n)
-	for i := range whole[:n] {
-		items[i] = &whole[i]
-	}
-	return Page[customersPos]{Items: items, Next: next, Done: done && n == len(got)}, nil
+	return Page[customersPos]{Items: pointers(whole[:n]), Next: next, Done: done && n == len(got)}, nil
 }
