@@ -43,7 +43,7 @@ var churnSubscription = &Action[churnSubscriptionParams]{
 				"effectiveDate":         "2026-01-31",
 				"churnType":             "voluntary",
 			},
-			Output: withIDOrAlias("spiderman_sub_1a", spidermanSubscription("aiden.martin@wayne.biz", "pro", "churned_voluntary", 9900, 1769817600)),
+			Output: named(spiderman.record("aiden.martin@wayne.biz", "pro", "churned_voluntary", 9900, 1769817600)),
 		},
 	},
 	Bundle: BundleOf[subscriptionChange]().Or(BundleOf[subscriptionEcho]()),

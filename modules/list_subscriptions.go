@@ -36,7 +36,7 @@ var listSubscriptions = &List[listSubscriptionsParams]{
 		Interface: subscriptionInterface,
 		Example: manifest.Example{
 			Parameters: map[string]any{"userIdOrAlias": "spiderman 1a", "limit": 10},
-			Output:     spidermanSubscription("aiden.martin@wayne.biz", "starter", "active", 1900, 1755402580),
+			Output:     spiderman.record("aiden.martin@wayne.biz", "starter", "active", 1900, 1755402580),
 		},
 	},
 	Bundle: BundleOf[subscriptionBundle](),

@@ -114,22 +114,27 @@ type userDeletedBundle struct {
 	Deleted       bool   `json:"deleted"`
 }
 
-// spidermanSubscription is a record of spiderman_sub_1a (user "spiderman
-// 1a", monthly, usd), the sandbox subscription several examples read or
-// change.
-func spidermanSubscription(email, planID, status string, value int, date int64) map[string]any {
+// sandboxSubscription names a subscription of the examples' sandbox.
+type sandboxSubscription struct{ userID, subscriptionID, userAlias, subscriptionAlias string }
+
+// spiderman is spiderman_sub_1a, the sandbox subscription several examples
+// read or change.
+var spiderman = sandboxSubscription{"pwu_wBgjjtuzTHX4", "pws_voz373XSwio9", "spiderman 1a", "spiderman_sub_1a"}
+
+// record is an example record of s, billed monthly in usd.
+func (s sandboxSubscription) record(email, planID, status string, value int, date int64) map[string]any {
 	return map[string]any{
-		"user_id": "pwu_wBgjjtuzTHX4", "subscription_id": "pws_voz373XSwio9", "user_alias": "spiderman 1a",
-		"subscription_alias": "spiderman_sub_1a", "email": email, "plan_id": planID, "plan_interval": "month",
+		"user_id": s.userID, "subscription_id": s.subscriptionID, "user_alias": s.userAlias,
+		"subscription_alias": s.subscriptionAlias, "email": email, "plan_id": planID, "plan_interval": "month",
 		"plan_currency": "usd", "status": status, "value": value, "effective_date": date,
 		"effective_date_iso": unixToISO(date), "meta": map[string]any{},
 	}
 }
 
-// withIDOrAlias is an example record as a module that names a subscription
-// answers it.
-func withIDOrAlias(key string, rec map[string]any) map[string]any {
-	rec["subscription_id_or_alias"] = key
+// named is an example record as a module that names the subscription by its
+// alias answers it.
+func named(rec map[string]any) map[string]any {
+	rec["subscription_id_or_alias"] = rec["subscription_alias"]
 	return rec
 }
 

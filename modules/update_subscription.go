@@ -49,7 +49,7 @@ var updateSubscription = &Action[updateSubscriptionParams]{
 				"value":                 49900,
 				"effectiveDate":         "2026-01-15",
 			},
-			Output: withIDOrAlias("spiderman_sub_1a", spidermanSubscription("aiden.martin@wayne.biz", "enterprise", "active", 49900, 1768435200)),
+			Output: named(spiderman.record("aiden.martin@wayne.biz", "enterprise", "active", 49900, 1768435200)),
 		},
 	},
 	Bundle: BundleOf[subscriptionChange](),

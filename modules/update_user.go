@@ -37,9 +37,9 @@ var updateUser = &Action[updateUserParams]{
 				"user_alias":       "spiderman 1a",
 				"email":            "peter.parker@example.com",
 				"subscriptions": []any{
-					spidermanSubscription("peter.parker@example.com", "starter", "active", 1900, 1755402580),
-					spidermanSubscription("peter.parker@example.com", "growth", "active", 4900, 1760050427),
-					spidermanSubscription("peter.parker@example.com", "pro", "active", 9900, 1763316346),
+					spiderman.record("peter.parker@example.com", "starter", "active", 1900, 1755402580),
+					spiderman.record("peter.parker@example.com", "growth", "active", 4900, 1760050427),
+					spiderman.record("peter.parker@example.com", "pro", "active", 9900, 1763316346),
 				},
 			},
 		},
