@@ -83,17 +83,12 @@ func (l *Paged[P, Pos]) run(ctx context.Context, env Env, in input) (Output, err
 	}
 	fetch := func(req PageRequest[Pos]) (Page[Pos], error) { return l.Page(ctx, env, p, req) }
 	bundles, next, done, err := collect(ctx, l.Def.Name, in.limit, l.MaxPageSize, at, in.at != nil, fetch, nil)
-	if err != nil {
-		return Output{}, err
+	if err != nil || done {
+		return Output{Bundles: bundles}, err
 	}
-	out := Output{Bundles: bundles}
-	if !done {
-		out.HasMore = true
-		if out.next, err = json.Marshal(next); err != nil {
-			return Output{}, err
-		}
-	}
-	return out, nil
+	out := Output{Bundles: bundles, HasMore: true}
+	out.next, err = json.Marshal(next)
+	return out, err
 }
 
 // List is a search module over an upstream list that comes in one piece:
@@ -200,8 +195,9 @@ func collect[Pos any](ctx context.Context, module string, limit, maxPage int, at
 			return nil, at, false, fmt.Errorf("%s: %d pages without reaching the end or the limit", module, pages)
 		}
 		// Stop early, with a position, rather than start a page that
-		// would run past the deadline.
-		if len(items) > 0 && deadlineNear(ctx, slowest) {
+		// would run past the deadline: less than twice the slowest page
+		// so far is left.
+		if d, ok := ctx.Deadline(); ok && len(items) > 0 && time.Until(d) < 2*slowest {
 			break
 		}
 		size := min(maxPage, limit-len(items))
@@ -223,13 +219,6 @@ func collect[Pos any](ctx context.Context, module string, limit, maxPage int, at
 	return items, at, false, nil
 }
 
-// deadlineNear reports whether less than twice the slowest page so far is
-// left before ctx's deadline.
-func deadlineNear(ctx context.Context, slowest time.Duration) bool {
-	d, ok := ctx.Deadline()
-	return ok && time.Until(d) < 2*slowest
-}
-
 // decodePosition reads a position the registry has authenticated, for the
 // request member field ("cursor" or "state"). The position was written by
 // this module's runner, so an error means the position's type changed
@@ -242,12 +231,11 @@ func decodePosition[Pos any](raw json.RawMessage, field string) (Pos, error) {
 	if v, ok := any(&pos).(interface{ valid() bool }); err == nil && ok && !v.valid() {
 		err = errors.New("invalid position")
 	}
-	if err != nil {
-		bad := manifest.Invalid(field, "is malformed")
-		if field == "cursor" {
-			return pos, errors.Join(ErrBadCursor, bad)
-		}
-		return pos, bad
+	switch {
+	case err != nil && field == "cursor":
+		return pos, badCursor("is malformed")
+	case err != nil:
+		return pos, manifest.Invalid(field, "is malformed")
 	}
 	return pos, nil
 }

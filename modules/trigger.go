@@ -85,8 +85,5 @@ func (t *Trigger[P, Pos]) run(ctx context.Context, env Env, in input) (Output, e
 		return Output{}, err
 	}
 	state, err := json.Marshal(next)
-	if err != nil {
-		return Output{}, err
-	}
-	return Output{Bundles: items, HasMore: !done, next: state}, nil
+	return Output{Bundles: items, HasMore: !done, next: state}, err
 }
