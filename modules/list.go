@@ -36,12 +36,14 @@ type Page[Pos any] struct {
 	Done bool
 }
 
-// Paged is a search module over a paged upstream list: it returns up to
-// limit bundles per execution. The runner owns the loop (page sizes from the
-// limit, stopping rules, the deadline) and the position: a value of the
-// module's type Pos, written into a cursor only when the execution ends.
+// Paged is a module over a paged upstream list: a search list, which returns
+// up to limit bundles per execution and continues by cursor, or a Trigger.
+// The runner owns the loop (page sizes from the limit, stopping rules, the
+// deadline) and the position: a value of the module's type Pos, written into
+// the cursor or the trigger's state only when the execution ends.
 type Paged[P, Pos any] struct {
 	// Def is the module's declaration; its last field is the limit.
+	// Triggers take static parameters only.
 	Def manifest.ModuleSpec
 	// Bundle is the Go type of the bundles, checked against Def.Interface.
 	Bundle BundleType
@@ -50,11 +52,20 @@ type Paged[P, Pos any] struct {
 	// Check, when set, checks the parameters together (rules across
 	// fields) before anything runs; its problems join the fields' own.
 	Check func(p P) error
-	// Start, when set, is the position of a listing without a cursor;
-	// otherwise it is Pos's zero value.
-	Start func(p P) Pos
-	// Page fetches one upstream page.
+	// Start returns the position without a cursor or state (for a trigger,
+	// for example "from now on", or from a date parameter). A trigger needs
+	// it; a search list without it starts at Pos's zero value.
+	Start func(ctx context.Context, env Env, p P) (Pos, error)
+	// Page fetches one upstream page; it must always return the position
+	// after its last item as Next.
 	Page func(ctx context.Context, env Env, p P, req PageRequest[Pos]) (Page[Pos], error)
+	// Resume, when set on a trigger, returns the position right after the
+	// last item an engine emitted, for engines that store that item's date
+	// and id rather than the trigger's state (Make): the state is then
+	// {"module": name, "after": {"date": ..., "id": ...}}, either key absent
+	// when the engine has none. The registry checks that form strictly
+	// before Resume sees it; it is not signed, since the engine composes it.
+	Resume func(ctx context.Context, env Env, p P, after EngineAfter) (Pos, error)
 }
 
 // Spec returns the declaration.
@@ -62,8 +73,13 @@ func (l *Paged[P, Pos]) Spec() manifest.ModuleSpec { return l.Def }
 
 func (l *Paged[P, Pos]) decl() decl {
 	d := declOf(l.Bundle, l.Check)
+	d.resumes = l.Resume != nil
+	if l.Def.Kind == manifest.KindTrigger {
+		d.need(l.Start != nil && l.Page != nil && l.MaxPageSize > 0, "a trigger needs Start, Page and MaxPageSize")
+		return d
+	}
 	d.need(l.Page != nil && l.MaxPageSize > 0, "a paged list needs Page and MaxPageSize")
-	d.need(l.Def.Kind == manifest.KindSearch, "a paged list must be of kind search")
+	d.need(l.Def.Kind == manifest.KindSearch, "a paged list must be of kind search or trigger")
 	return d
 }
 
@@ -72,22 +88,33 @@ func (l *Paged[P, Pos]) run(ctx context.Context, env Env, in input) (Output, err
 	if err != nil {
 		return Output{}, err
 	}
+	trigger, field := l.Def.Kind == manifest.KindTrigger, "cursor"
+	if trigger {
+		field = "state"
+	}
 	var at Pos
 	switch {
+	case in.after != nil:
+		at, err = l.Resume(ctx, env, p, *in.after)
 	case in.at != nil:
-		if at, err = decodePosition[Pos](in.at, "cursor"); err != nil {
-			return Output{}, err
-		}
+		at, err = decodePosition[Pos](in.at, field)
 	case l.Start != nil:
-		at = l.Start(p)
+		at, err = l.Start(ctx, env, p)
+	}
+	if err != nil {
+		return Output{}, err
 	}
 	fetch := func(req PageRequest[Pos]) (Page[Pos], error) { return l.Page(ctx, env, p, req) }
-	bundles, next, done, err := collect(ctx, l.Def.Name, in.limit, l.MaxPageSize, at, in.at != nil, fetch, nil)
-	if err != nil || done {
-		return Output{Bundles: bundles}, err
+	bundles, next, done, err := collect(ctx, l.Def.Name, in.limit, l.MaxPageSize, at, trigger || in.at != nil, fetch, nil)
+	if err != nil {
+		return Output{}, err
 	}
-	out := Output{Bundles: bundles, HasMore: true}
-	out.next, err = json.Marshal(next)
+	// A trigger's new state always holds the position; a list's cursor
+	// only while more remain.
+	out := Output{Bundles: bundles, HasMore: !done}
+	if trigger || !done {
+		out.next, err = json.Marshal(next)
+	}
 	return out, err
 }
 

@@ -54,7 +54,9 @@ func newListCustomers(window int) *Paged[listCustomersParams, customersPos] {
 			}
 			return nil
 		},
-		Start: func(p listCustomersParams) customersPos { return initialCustomersPos(p.UpdatedFrom, p.UpdatedTo) },
+		Start: func(_ context.Context, _ Env, p listCustomersParams) (customersPos, error) {
+			return initialCustomersPos(p.UpdatedFrom, p.UpdatedTo), nil
+		},
 		Page: func(ctx context.Context, env Env, p listCustomersParams, req PageRequest[customersPos]) (Page[customersPos], error) {
 			return customersListPage(ctx, env.PW, customersQuery{Email: p.Email, Desc: p.Direction == "desc", window: window}, req)
 		},
