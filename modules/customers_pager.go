@@ -1,6 +1,7 @@
 package modules
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"slices"
@@ -143,10 +144,7 @@ func (cp *customersPage) after(n int) customersPos {
 // of them unless more come (the caller cuts and uses after). resumed tells
 // that pos comes from an earlier execution.
 func fetchCustomers(ctx context.Context, s *profitwell.Session, q customersQuery, pos customersPos, resumed bool, size int) (*customersPage, error) {
-	window := q.window
-	if window <= 0 {
-		window = customersWindow
-	}
+	window := cmp.Or(q.window, customersWindow)
 	cp := &customersPage{base: customersPos{From: pos.From, To: pos.To, Sec: pos.Sec, Count: pos.Count, Seen: pos.Seen, Min: pos.Min}, page: 1, perPage: size}
 	// Rows of the anchor second already emitted are skipped by hash, or,
 	// when there were too many to remember, by their count from the start

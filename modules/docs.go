@@ -31,8 +31,7 @@ func MarkdownTable(specs []manifest.ModuleSpec) string {
 }
 
 func describeField(f manifest.Field) string {
-	var attrs []string
-	attrs = append(attrs, string(f.Type))
+	attrs := []string{string(f.Type)}
 	if f.Required {
 		attrs = append(attrs, "required")
 	}

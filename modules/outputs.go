@@ -29,33 +29,29 @@ func planIDField(help string) manifest.Field {
 // parameters struct against the inputs. A module whose bundles come in more
 // than one shape (a record, or an echo when ProfitWell answers without one)
 // declares each.
-type BundleType struct {
-	// goTypes are the dynamic types Run, All or Page put in bundles.
-	goTypes []reflect.Type
-	// shapes are the types whose JSON encoding the bundles have: the Go
-	// type itself, or the twin of a pass-through row.
-	shapes []reflect.Type
+type BundleType struct{ shapes []bundleShape }
+
+type bundleShape struct {
+	goType reflect.Type // the dynamic type Run, All or Page puts in bundles
+	json   reflect.Type // whose encoding the bundles have: goType, or a pass-through row's twin
 }
 
 // BundleOf declares bundles of Go type O.
-func BundleOf[O any]() BundleType {
-	t := reflect.TypeFor[O]()
-	return BundleType{goTypes: []reflect.Type{t}, shapes: []reflect.Type{t}}
-}
+func BundleOf[O any]() BundleType { return PassThroughOf[O, O]() }
 
 // PassThroughOf declares bundles that are rows passed through as ProfitWell
 // sent them (Row), whose JSON is the encoding of their Go twin (Twin).
 func PassThroughOf[Row, Twin any]() BundleType {
-	return BundleType{goTypes: []reflect.Type{reflect.TypeFor[Row]()}, shapes: []reflect.Type{reflect.TypeFor[Twin]()}}
+	return BundleType{[]bundleShape{{reflect.TypeFor[Row](), reflect.TypeFor[Twin]()}}}
 }
 
 // Or declares another shape the bundles may have.
 func (b BundleType) Or(other BundleType) BundleType {
-	return BundleType{goTypes: append(slices.Clip(b.goTypes), other.goTypes...), shapes: append(slices.Clip(b.shapes), other.shapes...)}
+	return BundleType{append(slices.Clip(b.shapes), other.shapes...)}
 }
 
 // declared reports whether the module declared its bundle type.
-func (b BundleType) declared() bool { return len(b.goTypes) > 0 }
+func (b BundleType) declared() bool { return len(b.shapes) > 0 }
 
 // holds reports whether v is a bundle of a declared Go type (pointers to it
 // included).
@@ -64,13 +60,13 @@ func (b BundleType) holds(v any) bool {
 	for t != nil && t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	return slices.Contains(b.goTypes, t)
+	return slices.ContainsFunc(b.shapes, func(s bundleShape) bool { return s.goType == t })
 }
 
 func (b BundleType) check(spec manifest.ModuleSpec) []error {
 	var errs []error
 	for _, shape := range b.shapes {
-		for _, err := range manifest.CheckOutput(spec.Interface, shape) {
+		for _, err := range manifest.CheckOutput(spec.Interface, shape.json) {
 			errs = append(errs, fmt.Errorf("module %q: %w", spec.Name, err))
 		}
 	}
