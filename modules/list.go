@@ -13,15 +13,14 @@ import (
 
 // PageRequest asks a paged list or a trigger for its next items.
 type PageRequest[Pos any] struct {
-	// At is the position returned as Next by the previous page (of this
-	// execution or, through a cursor or a trigger's state, of an earlier
-	// one), or the start position.
+	// At is the previous page's Next (possibly an earlier execution's), or
+	// the start position.
 	At Pos
 	// Resumed is true when At comes from an earlier execution, so upstream
-	// data may have changed since it was written.
+	// data may have changed since.
 	Resumed bool
-	// Size is how many items the runner still wants, never more than the
-	// module's MaxPageSize. A page holds at most Size items.
+	// Size is how many items the runner still wants (at most MaxPageSize);
+	// a page holds at most Size items.
 	Size int
 }
 
@@ -31,8 +30,8 @@ type Page[Pos any] struct {
 	Items []any
 	// Next is the position right after the last item.
 	Next Pos
-	// Done is true when the list is exhausted (the module saw a short or
-	// empty upstream page).
+	// Done is true when the list is exhausted (a short or empty upstream
+	// page).
 	Done bool
 }
 
@@ -203,12 +202,11 @@ func PageNumbers[P any](maxPage int, fetch func(ctx context.Context, env Env, p 
 // limit needs, so a module that keeps answering with empty pages cannot loop.
 const maxExtraPages = 8
 
-// collect is the paging loop shared by lists, triggers and RPCs: it asks for
+// collect is the paging loop of lists, triggers and RPCs: it asks for
 // min(maxPage, remaining) items at a time and stops at the limit, at the end
-// of the data, when stop (if set) says so after some pages, or when the
-// deadline is near (returning what it has, with the position after it).
-// Without stop, a list that keeps answering without reaching its end or its
-// limit is an error.
+// of the data, when stop (if set) says so, or when the deadline is near
+// (returning what it has and the position after it). Without stop, a list
+// that keeps answering without reaching its end or its limit is an error.
 func collect[Pos any](ctx context.Context, module string, limit, maxPage int, at Pos, resumed bool,
 	fetch func(PageRequest[Pos]) (Page[Pos], error), stop func(pages, found int) bool) (items []any, next Pos, done bool, err error) {
 	items = make([]any, 0, min(limit, 4*maxPage))
@@ -246,10 +244,9 @@ func collect[Pos any](ctx context.Context, module string, limit, maxPage int, at
 	return items, at, false, nil
 }
 
-// decodePosition reads a position the registry has authenticated, for the
-// request member field ("cursor" or "state"). The position was written by
-// this module's runner, so an error means the position's type changed
-// between versions.
+// decodePosition reads a position the registry has authenticated from the
+// request member field ("cursor" or "state"); as this module's runner wrote
+// it, an error means the position's type changed between versions.
 func decodePosition[Pos any](raw json.RawMessage, field string) (Pos, error) {
 	var pos Pos
 	dec := json.NewDecoder(bytes.NewReader(raw))

@@ -75,9 +75,8 @@ type input struct {
 	// at is the authenticated position of a cursor or a trigger's state;
 	// nil: start from the beginning.
 	at json.RawMessage
-	// after is a trigger state in the engine's own form (see
-	// Trigger.Resume), checked but not authenticated; nil when the state
-	// is a position.
+	// after is a trigger state in the engine's own form (Paged.Resume),
+	// checked but not authenticated.
 	after *EngineAfter
 }
 

@@ -30,11 +30,10 @@ type Options struct {
 	// parameters, the modules' Env.Now when the caller gives none, and the
 	// RPC cache's expiry. Nil means time.Now.
 	Now func() time.Time
-	// CursorKeys authenticate cursors and trigger states (HMAC-SHA256): the
-	// first signs, every one verifies, so replicas that share them accept
-	// each other's positions and keys can be rotated. Each is at least
-	// MinCursorKeyLen bytes. None means one random key for this registry:
-	// positions are then accepted only by the process that wrote them.
+	// CursorKeys (each at least MinCursorKeyLen bytes) authenticate
+	// cursors and trigger states: the first signs, every one verifies, so
+	// replicas that share them accept each other's positions and keys can
+	// be rotated. None: one random key, valid only in this process.
 	CursorKeys [][]byte
 }
 
@@ -91,7 +90,9 @@ func NewRegistry(opts Options, mods []Module, rpcs []*RPC) (*Registry, error) {
 	}
 	errs = append(errs, manifest.CheckModules(r.specs))
 	for _, rpc := range rpcs {
-		errs = append(errs, rpc.check()...)
+		if rpc.Run == nil {
+			errs = append(errs, fmt.Errorf("rpc %q: no Run", rpc.Def.Name))
+		}
 		r.rpcs[rpc.Def.Name] = rpc
 		r.rpcDef = append(r.rpcDef, rpc.Def)
 	}
@@ -175,12 +176,11 @@ func (r *Registry) Execute(ctx context.Context, env Env, req Request) (Output, e
 	return r.Run(ctx, env, x)
 }
 
-// Prepare checks everything a request carries in one pass: the parameters
-// against the module's fields (defaults first), the module's rules across
-// fields, and the cursor or state (that the module takes one, and that it is
-// one this connector wrote for this module, connection and parameters). All
-// problems come back in one manifest.ValidationError (wrapping ErrBadCursor
-// when the cursor is one of them).
+// Prepare checks in one pass the parameters (defaults first), the module's
+// rules across fields, and the cursor or state (that the module takes one,
+// written by this connector for this module, connection and parameters).
+// All problems come back in one manifest.ValidationError (wrapping
+// ErrBadCursor when the cursor is one of them).
 func (r *Registry) Prepare(req Request) (*Prepared, error) {
 	e, ok := r.byName[req.Module]
 	if !ok {

@@ -3,7 +3,6 @@ package modules
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/profitwell-connector/connector/manifest"
@@ -38,11 +37,4 @@ type RPCResult struct {
 	// into NextCursor, bound to the RPC, the token, the parameters and the
 	// query, like a list's cursor.
 	next json.RawMessage
-}
-
-func (r *RPC) check() []error {
-	if r.Run == nil {
-		return []error{fmt.Errorf("rpc %q: no Run", r.Def.Name)}
-	}
-	return nil
 }
