@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"maps"
 	"strings"
 
 	"github.com/profitwell-connector/connector/manifest"
@@ -105,12 +106,8 @@ var errAltered = errors.New("belongs to another module, connection or set of par
 // every parameter except the limit, so a cursor only continues the same
 // list.
 func cursorBinding(module, tokenHash string, values manifest.Values) string {
-	q := make(map[string]any, len(values))
-	for k, v := range values {
-		if k != manifest.LimitName {
-			q[k] = v
-		}
-	}
+	q := maps.Clone(values)
+	delete(q, manifest.LimitName)
 	b, _ := json.Marshal(q) // map keys sort; values are plain JSON types
 	h := sha256.New()
 	h.Write([]byte(module))

@@ -76,9 +76,9 @@ func (p *customersPos) remembers() bool { return len(p.Seen) == p.Count*seenHash
 
 // customersQuery is what a listing is filtered and ordered by.
 type customersQuery struct {
-	Email  string
-	Desc   bool
-	window int // ProfitWell's reachable rows; tests lower it
+	Email     string
+	Direction string // of updated_on: "asc" (the default) or "desc"
+	window    int    // ProfitWell's reachable rows; tests lower it
 }
 
 // customerHash identifies one change of one customer (its id and
@@ -163,7 +163,7 @@ func fetchCustomers(ctx context.Context, s *profitwell.Session, q customersQuery
 		cp.page, cp.perPage = pos.Page, pos.PerPage
 	case pos.Sec != nil:
 		// Move the window to the anchor second.
-		if q.Desc {
+		if q.Direction == "desc" {
 			if cp.base.To == 0 || *pos.Sec+1 < cp.base.To {
 				cp.base.To = *pos.Sec + 1
 			}
@@ -176,10 +176,7 @@ func fetchCustomers(ctx context.Context, s *profitwell.Session, q customersQuery
 			cp.page, dropFirst = pos.Count/customersMaxPage+1, pos.Count%customersMaxPage
 		}
 	}
-	query := profitwell.CustomerQuery{Email: q.Email, Page: cp.page, PerPage: cp.perPage, Direction: "asc"}
-	if q.Desc {
-		query.Direction = "desc"
-	}
+	query := profitwell.CustomerQuery{Email: q.Email, Page: cp.page, PerPage: cp.perPage, Direction: cmp.Or(q.Direction, "asc")}
 	if cp.base.From > 0 {
 		query.StartDate = time.Unix(cp.base.From, 0)
 	}

@@ -58,7 +58,7 @@ func newListCustomers(window int) *Paged[listCustomersParams, customersPos] {
 			return initialCustomersPos(p.UpdatedFrom, p.UpdatedTo), nil
 		},
 		Page: func(ctx context.Context, env Env, p listCustomersParams, req PageRequest[customersPos]) (Page[customersPos], error) {
-			return customersListPage(ctx, env.PW, customersQuery{Email: p.Email, Desc: p.Direction == "desc", window: window}, req)
+			return customersListPage(ctx, env.PW, customersQuery{Email: p.Email, Direction: p.Direction, window: window}, req)
 		},
 	}
 }

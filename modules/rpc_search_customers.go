@@ -34,7 +34,7 @@ var rpcSearchCustomers = &RPC{
 	CacheTTL: time.Minute,
 	Run: func(ctx context.Context, env Env, req RPCRequest) (RPCResult, error) {
 		query := strings.TrimSpace(req.Query)
-		q := customersQuery{Desc: true}
+		q := customersQuery{Direction: "desc"}
 		size := customersMaxPage
 		if strings.Contains(query, "@") && !strings.ContainsAny(query, " ,;") {
 			q.Email, size = query, searchOptions
