@@ -188,13 +188,11 @@ func (dailyMetricsBundle) OutputNames() []string { return metricsKeys(dailyMetri
 func metricsKeys(names []string) []string { return append([]string{"date"}, names...) }
 
 // metricsBundles turns ProfitWell's per-metric series into one bundle per
-// date, newest date first: {"date": d, <metric>: number or nil, ...} with
-// every name of names, whichever metrics were asked for, so that every
-// bundle carries every declared output: null where ProfitWell sent no point,
-// for a metric that was not chosen, and for one it does not compute without
-// a plan. A date missing from one series is nil for that metric. A metric
-// ProfitWell sends that is not among names is not passed on (the interface
-// is the list of ProfitWell's documented metrics).
+// date, newest first: {"date": d, <metric>: number or nil, ...} with every
+// name of names, so that every bundle carries every declared output: null
+// where ProfitWell sent no point (a date missing from a series, a metric not
+// chosen, or one it does not compute without a plan). Metrics not among
+// names (ProfitWell's documented ones) are not passed on.
 func metricsBundles[B ~map[string]any](m profitwell.Metrics, names []string) []any {
 	byDate := map[string]B{}
 	for _, n := range names {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -224,13 +223,10 @@ func decodePosition[Pos any](raw json.RawMessage, field string) (Pos, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(&pos)
-	if v, ok := any(&pos).(interface{ valid() bool }); err == nil && ok && !v.valid() {
-		err = errors.New("invalid position")
-	}
-	switch {
-	case err != nil && field == "cursor":
-		return pos, badCursor("is malformed")
-	case err != nil:
+	if v, ok := any(&pos).(interface{ valid() bool }); err != nil || ok && !v.valid() {
+		if field == "cursor" {
+			return pos, badCursor("is malformed")
+		}
 		return pos, manifest.Invalid(field, "is malformed")
 	}
 	return pos, nil
