@@ -2,6 +2,7 @@ package modules
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -52,9 +53,7 @@ type Registry struct {
 // problem (definitions, typed parameters, RPC references) and returns them
 // joined, so a bad module stops the server before it serves.
 func NewRegistry(opts Options, mods []Module, rpcs []*RPC) (*Registry, error) {
-	if opts.LimitCap == 0 {
-		opts.LimitCap = manifest.DefaultLimitCap
-	}
+	opts.LimitCap = cmp.Or(opts.LimitCap, manifest.DefaultLimitCap)
 	if opts.CacheEntries <= 0 {
 		opts.CacheEntries = 4096
 	}
