@@ -48,7 +48,7 @@ func fuzzRegistry(tb testing.TB) *Registry {
 	paged := &Paged[fuzzListParams, Offset]{
 		Def:         fuzzListSpec("fuzzPaged"),
 		MaxPageSize: 4,
-		Page: pageNumbers(4, func(_ context.Context, _ Env, p fuzzListParams, page, perPage int) ([]any, error) {
+		Page: PageNumbers(4, func(_ context.Context, _ Env, p fuzzListParams, page, perPage int) ([]any, error) {
 			var items []any
 			for i := (page - 1) * perPage; i < 30 && len(items) < perPage; i++ {
 				items = append(items, fmt.Sprintf("%s-%d", p.Query, i))

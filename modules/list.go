@@ -169,6 +169,34 @@ func (l *List[P]) run(ctx context.Context, env Env, in input) (Output, error) {
 	return out, nil
 }
 
+// PageNumbers makes the Page function of a list over an endpoint paged by
+// page number and page size (at most maxPage): fetch returns page number
+// page (from 1) of perPage items. The position is an Offset, so the runner
+// may ask for any size at any point: the page size is chosen so that one
+// page holds the items asked for, or as many of them as fit.
+func PageNumbers[P any](maxPage int, fetch func(ctx context.Context, env Env, p P, page, perPage int) ([]any, error)) func(context.Context, Env, P, PageRequest[Offset]) (Page[Offset], error) {
+	return func(ctx context.Context, env Env, p P, req PageRequest[Offset]) (Page[Offset], error) {
+		off := req.At.N
+		per := maxPage
+		for s := req.Size; s < maxPage; s++ {
+			if off/s == (off+req.Size-1)/s {
+				per = s
+				break
+			}
+		}
+		page := off/per + 1
+		items, err := fetch(ctx, env, p, page, per)
+		if err != nil {
+			return Page[Offset]{}, err
+		}
+		short := len(items) < per
+		skip := min(off-(page-1)*per, len(items))
+		items = items[skip:]
+		n := min(len(items), req.Size)
+		return Page[Offset]{Items: items[:n:n], Next: Offset{N: off + n}, Done: short && n == len(items)}, nil
+	}
+}
+
 // maxExtraPages bounds the pages one execution may fetch beyond what the
 // limit needs, so a module that keeps answering with empty pages cannot loop.
 const maxExtraPages = 8

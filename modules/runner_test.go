@@ -42,37 +42,9 @@ type pagedNumbers struct {
 	delay    time.Duration
 }
 
-// pageNumbers makes the Page function of a list over an endpoint paged by
-// page number and page size (at most maxPage): fetch returns page number
-// page (from 1) of perPage items. The position is an Offset, so the runner
-// may ask for any size at any point: the page size is chosen so that one
-// page holds the items asked for, or as many of them as fit.
-func pageNumbers[P any](maxPage int, fetch func(ctx context.Context, env Env, p P, page, perPage int) ([]any, error)) func(context.Context, Env, P, PageRequest[Offset]) (Page[Offset], error) {
-	return func(ctx context.Context, env Env, p P, req PageRequest[Offset]) (Page[Offset], error) {
-		off := req.At.N
-		per := maxPage
-		for s := req.Size; s < maxPage; s++ {
-			if off/s == (off+req.Size-1)/s {
-				per = s
-				break
-			}
-		}
-		page := off/per + 1
-		items, err := fetch(ctx, env, p, page, per)
-		if err != nil {
-			return Page[Offset]{}, err
-		}
-		short := len(items) < per
-		skip := min(off-(page-1)*per, len(items))
-		items = items[skip:]
-		n := min(len(items), req.Size)
-		return Page[Offset]{Items: items[:n:n], Next: Offset{N: off + n}, Done: short && n == len(items)}, nil
-	}
-}
-
 func newPagedNumbers() *pagedNumbers {
 	pn := &pagedNumbers{}
-	byNumber := pageNumbers(4, func(ctx context.Context, _ Env, p numbersParams, page, perPage int) ([]any, error) {
+	byNumber := PageNumbers(4, func(ctx context.Context, _ Env, p numbersParams, page, perPage int) ([]any, error) {
 		pn.pages = append(pn.pages, [2]int{page, perPage})
 		if pn.delay > 0 {
 			select {
