@@ -10,7 +10,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/profitwell-connector/connector/api/idempotency"
+	"github.com/profitwell-connector/connector/connection/idempotency"
 	"github.com/profitwell-connector/connector/manifest"
 )
 

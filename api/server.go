@@ -15,7 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
-	"github.com/profitwell-connector/connector/api/idempotency"
+	"github.com/profitwell-connector/connector/connection/idempotency"
 	"github.com/profitwell-connector/connector/connection/profitwell"
 	"github.com/profitwell-connector/connector/manifest"
 	"github.com/profitwell-connector/connector/modules"

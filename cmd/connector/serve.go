@@ -18,7 +18,7 @@ import (
 
 	"github.com/profitwell-connector/connector/api"
 	"github.com/profitwell-connector/connector/api/console"
-	"github.com/profitwell-connector/connector/api/idempotency"
+	"github.com/profitwell-connector/connector/connection/idempotency"
 	"github.com/profitwell-connector/connector/connection/profitwell"
 	"github.com/profitwell-connector/connector/connection/profitwell/profitwelltest"
 	"github.com/profitwell-connector/connector/connection/redisstore"

@@ -15,7 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 
-	"github.com/profitwell-connector/connector/api/idempotency"
+	"github.com/profitwell-connector/connector/connection/idempotency"
 	"github.com/profitwell-connector/connector/connection/profitwell"
 )
 

@@ -17,8 +17,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	"github.com/profitwell-connector/connector/api/idempotency"
-	"github.com/profitwell-connector/connector/api/idempotency/idempotencytest"
+	"github.com/profitwell-connector/connector/connection/idempotency"
+	"github.com/profitwell-connector/connector/connection/idempotency/idempotencytest"
 	"github.com/profitwell-connector/connector/connection/profitwell"
 	"github.com/profitwell-connector/connector/connection/redisstore"
 	"github.com/profitwell-connector/connector/connection/redisstore/redistest"

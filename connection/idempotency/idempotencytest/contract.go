@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/profitwell-connector/connector/api/idempotency"
+	"github.com/profitwell-connector/connector/connection/idempotency"
 )
 
 // Run checks store against the Store contract and the behaviour of Do on

@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/profitwell-connector/connector/api/idempotency"
-	"github.com/profitwell-connector/connector/api/idempotency/idempotencytest"
+	"github.com/profitwell-connector/connector/connection/idempotency"
+	"github.com/profitwell-connector/connector/connection/idempotency/idempotencytest"
 )
 
 func TestMemoryKeepsTheContract(t *testing.T) {
