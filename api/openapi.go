@@ -2,9 +2,11 @@ package api
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"net/http"
-	"sort"
+	"slices"
+	"strconv"
 	"sync"
 
 	"github.com/profitwell-connector/connector/manifest"
@@ -57,145 +59,127 @@ type obj = map[string]any
 // input, as engines need: numbers also as numeric strings, select values in
 // any case, dates as ISO 8601, Unix seconds or "now".
 func OpenAPI(doc manifest.Document) map[string]any {
+	conn := manifest.ObjectSchema(doc.Connection.Parameters, true) // a request member: unknown keys refused
+	conn["description"] = "The user's " + doc.Connection.Label + " connection."
 	schemas := obj{
-		"Error":       errorEnvelopeSchema(),
-		"Connection":  connectionSchema(doc.Connection),
-		"Execution":   executionSchema(),
-		"ExecuteMeta": executeMetaSchema(),
+		"Error":      errorEnvelopeSchema(),
+		"Connection": conn,
+		"Execution": obj{
+			"type": "object", "additionalProperties": false,
+			"description": "The engine's optional description of the run.",
+			"properties": obj{
+				"id":        obj{"type": "string"},
+				"cycle":     obj{"type": "integer"},
+				"timeoutMs": obj{"type": "integer", "description": "The deadline: at least 100, capped by the connector's --max-execution-timeout; 0 or absent means its default."},
+			},
+		},
+		"ExecuteMeta": object(obj{
+			"module":           obj{"type": "string"},
+			"returned":         obj{"type": "integer", "minimum": 0},
+			"hasMore":          obj{"type": "boolean"},
+			"nextCursor":       obj{"type": "string", "description": "Passed back as cursor, continues right after the last bundle."},
+			"upstreamRequests": obj{"type": "integer", "minimum": 0, "description": "HTTP requests sent to ProfitWell, retries included."},
+		}, "module", "returned", "hasMore", "upstreamRequests"),
 	}
 	paths := obj{
-		"/healthz": obj{"get": obj{
-			"operationId": "healthz", "summary": "Liveness", "tags": []string{"operations"}, "security": []any{},
+		"/healthz": probe("healthz", "Liveness", obj{
 			"description": "200 while the process serves; never calls ProfitWell.",
 			"responses":   obj{"200": jsonResponse("Alive.", statusSchema("ok"))},
-		}},
-		"/readyz": obj{"get": obj{
-			"operationId": "readyz", "summary": "Readiness", "tags": []string{"operations"}, "security": []any{},
+		}),
+		"/readyz": probe("readyz", "Readiness", obj{
 			"description": "200 when serving, 503 while starting or draining after SIGTERM.",
 			"responses": obj{
 				"200": jsonResponse("Ready.", statusSchema("ready")),
 				"503": jsonResponse("Starting or draining.", statusSchema("not ready")),
 			},
-		}},
-		"/metrics": obj{"get": obj{
-			"operationId": "metrics", "summary": "Prometheus metrics", "tags": []string{"operations"}, "security": []any{},
-			"responses": obj{"200": obj{
-				"description": "Prometheus text exposition format.",
-				"content":     obj{"text/plain": obj{"schema": obj{"type": "string"}}},
-			}},
-		}},
-		"/v1/manifest": obj{"get": obj{
-			"operationId": "manifest", "summary": "The app manifest", "tags": []string{"app"},
+		}),
+		"/metrics": probe("metrics", "Prometheus metrics", obj{"responses": obj{"200": obj{
+			"description": "Prometheus text exposition format.",
+			"content":     obj{"text/plain": obj{"schema": obj{"type": "string"}}},
+		}}}),
+		"/v1/manifest": obj{"get": operation("manifest", "The app manifest", "app", obj{
 			"description": "Every module, field, default, help text and output. Supports ETag and If-None-Match.",
 			"parameters":  []any{obj{"name": "If-None-Match", "in": "header", "required": false, "schema": obj{"type": "string"}}},
 			"responses": withErrors(obj{
 				"200": jsonResponse("The manifest.", obj{"type": "object", "required": []string{"manifestVersion", "app", "connection", "modules"}}),
 				"304": obj{"description": "Not modified: the ETag matches."},
 			}, 401),
-		}},
-		"/v1/openapi.json": obj{"get": obj{
-			"operationId": "openapi", "summary": "This document", "tags": []string{"app"},
+		})},
+		"/v1/openapi.json": obj{"get": operation("openapi", "This document", "app", obj{
 			"responses": withErrors(obj{"200": jsonResponse("The OpenAPI document.", obj{"type": "object"})}, 401),
-		}},
-		"/v1/connection/verify": obj{"post": obj{
-			"operationId": "verifyConnection", "summary": "Verify a ProfitWell private token", "tags": []string{"app"},
-			"requestBody": jsonBody(obj{
-				"type": "object", "additionalProperties": false, "required": []string{"connection"},
-				"properties": obj{"connection": ref("Connection")},
-			}),
-			"responses": withErrors(obj{"200": jsonResponse("The token works.", obj{
-				"type": "object", "additionalProperties": false, "required": []string{"verified", "metadata"},
-				"properties": obj{
-					"verified": obj{"const": true},
-					"metadata": obj{
-						"type": "object", "additionalProperties": false, "required": []string{"label", "accountId"},
-						"properties": obj{
-							"label":     obj{"type": "string", "description": "The company name, to label the connection."},
-							"accountId": obj{"type": "string"},
-						},
-					},
-				},
-			})}, 400, 401, 413, 415, 429, 500, 503, 504),
-		}},
+		})},
+		"/v1/connection/verify": obj{"post": operation("verifyConnection", "Verify a ProfitWell private token", "app", obj{
+			"requestBody": jsonBody(object(obj{"connection": ref("Connection")}, "connection")),
+			"responses": withErrors(obj{"200": jsonResponse("The token works.", object(obj{
+				"verified": obj{"const": true},
+				"metadata": object(obj{
+					"label":     obj{"type": "string", "description": "The company name, to label the connection."},
+					"accountId": obj{"type": "string"},
+				}, "label", "accountId"),
+			}, "verified", "metadata"))}, 400, 401, 413, 415, 429, 500, 503, 504),
+		})},
 	}
 
 	rpcNames := make([]string, 0, len(doc.RPCs))
 	for _, r := range doc.RPCs {
 		rpcNames = append(rpcNames, r.Name)
 	}
-	paths["/v1/rpc/{name}"] = obj{"post": obj{
-		"operationId": "callRPC", "summary": "Dynamic options for a select field", "tags": []string{"app"},
-		"parameters": []any{obj{"name": "name", "in": "path", "required": true, "schema": obj{"type": "string", "enum": rpcNames}}},
-		"requestBody": jsonBody(obj{
-			"type": "object", "additionalProperties": false, "required": []string{"connection"},
-			"properties": obj{
-				"connection": ref("Connection"),
-				"parameters": obj{"type": "object"},
-				"query":      obj{"type": "string", "description": "Text to search for (searchCustomers)."},
-				"cursor":     obj{"type": "string", "description": "nextCursor of the previous answer."},
-			},
-		}),
-		"responses": withErrors(obj{"200": jsonResponse("The options.", obj{
-			"type": "object", "additionalProperties": false, "required": []string{"options"},
-			"properties": obj{
-				"options": obj{"type": "array", "items": obj{
-					"type": "object", "additionalProperties": false, "required": []string{"label", "value"},
-					"properties": obj{"label": obj{"type": "string"}, "value": obj{}},
-				}},
-				"nextCursor": obj{"type": "string"},
-			},
-		})}, 400, 401, 404, 413, 415, 429, 500, 503, 504),
-	}}
+	paths["/v1/rpc/{name}"] = obj{"post": operation("callRPC", "Dynamic options for a select field", "app", obj{
+		"parameters": []any{pathName(obj{"type": "string", "enum": rpcNames})},
+		"requestBody": jsonBody(object(obj{
+			"connection": ref("Connection"),
+			"parameters": obj{"type": "object"},
+			"query":      obj{"type": "string", "description": "Text to search for (searchCustomers)."},
+			"cursor":     obj{"type": "string", "description": "nextCursor of the previous answer."},
+		}, "connection")),
+		"responses": withErrors(obj{"200": jsonResponse("The options.", object(obj{
+			"options":    obj{"type": "array", "items": object(obj{"label": obj{"type": "string"}, "value": obj{}}, "label", "value")},
+			"nextCursor": obj{"type": "string"},
+		}, "options"))}, 400, 401, 404, 413, 415, 429, 500, 503, 504),
+	})}
 
+	tags := []any{obj{"name": "app", "description": "What an engine registers and calls."}}
+	groupOf := map[string]string{} // module -> its group; a module is in one at most
+	for _, g := range doc.Groups {
+		tags = append(tags, obj{"name": g.Label, "description": "Modules of the " + g.Label + " group."})
+		for _, m := range g.Modules {
+			groupOf[m] = g.Label
+		}
+	}
+	tags = append(tags, obj{"name": "operations", "description": "Probes and metrics for orchestrators."})
+
+	moduleNames := make([]string, 0, len(doc.Modules))
 	for _, m := range doc.Modules {
+		moduleNames = append(moduleNames, m.Name)
 		params, bundle, req, resp := moduleSchemaNames(m.Name)
-		paramsSchema, bundleSch := manifest.ObjectSchema(append(append([]manifest.Field{}, m.Parameters...), m.Expect...), true), bundleSchema(m)
+		paramsSchema, bundleSch := manifest.ObjectSchema(slices.Concat(m.Parameters, m.Expect), true), bundleSchema(m)
 		if m.Example != nil {
 			// The module's runnable example (the tests run it on the sandbox).
 			paramsSchema["examples"] = []any{m.Example.Parameters}
 			bundleSch["examples"] = []any{m.Example.Output}
 		}
 		schemas[params], schemas[bundle] = paramsSchema, bundleSch
-		schemas[req] = executeRequestSchema(m, params)
-		schemas[resp] = executeResponseSchema(m, bundle)
-		op := obj{
-			"operationId": "execute_" + m.Name,
-			"summary":     m.Label,
+		schemas[req], schemas[resp] = executeSchemas(m, params, bundle)
+		op := operation("execute_"+m.Name, m.Label, cmp.Or(groupOf[m.Name], "app"), obj{
 			"description": m.Description,
-			"tags":        []string{groupOf(doc, m.Name)},
 			"parameters":  []any{idempotencyHeader()},
 			"requestBody": jsonBody(ref(req)),
 			"responses": withErrors(obj{
-				"200": jsonResponse(successText(m), ref(resp)),
+				"200": jsonResponse(cmp.Or(successText[m.Type], "Exactly one bundle."), ref(resp)),
 			}, 400, 401, 409, 413, 415, 429, 500, 503, 504),
 			"x-make-module-type": string(m.Type),
-		}
+		})
 		if m.CRUD != "" {
 			op["x-make-crud"] = string(m.CRUD)
 		}
 		paths[executePath(m.Name)] = obj{"post": op}
 	}
-	moduleNames := make([]string, 0, len(doc.Modules))
-	for _, m := range doc.Modules {
-		moduleNames = append(moduleNames, m.Name)
-	}
-	paths["/v1/modules/{name}/execute"] = obj{"post": obj{
-		"operationId": "executeUnknown",
-		"summary":     "Any other module name",
+	paths["/v1/modules/{name}/execute"] = obj{"post": operation("executeUnknown", "Any other module name", "app", obj{
 		"description": "The modules are listed under their own paths; any other name is an InvalidConfigurationError (404, UNKNOWN_MODULE).",
-		"tags":        []string{"app"},
-		"parameters": []any{obj{"name": "name", "in": "path", "required": true, "schema": obj{
-			"type": "string", "not": obj{"enum": moduleNames},
-		}}},
+		"parameters":  []any{pathName(obj{"type": "string", "not": obj{"enum": moduleNames}})},
 		"requestBody": obj{"required": false, "content": obj{"application/json": obj{"schema": obj{"type": "object"}}}},
 		"responses":   withErrors(obj{}, 401, 404),
-	}}
-
-	tags := []any{obj{"name": "app", "description": "What an engine registers and calls."}}
-	for _, g := range doc.Groups {
-		tags = append(tags, obj{"name": g.Label, "description": "Modules of the " + g.Label + " group."})
-	}
-	tags = append(tags, obj{"name": "operations", "description": "Probes and metrics for orchestrators."})
+	})}
 
 	return obj{
 		"openapi": OpenAPIVersion,
@@ -226,25 +210,36 @@ func moduleSchemaNames(module string) (params, bundle, req, resp string) {
 	return module + "Parameters", module + "Bundle", module + "ExecuteRequest", module + "ExecuteResponse"
 }
 
-func groupOf(doc manifest.Document, module string) string {
-	for _, g := range doc.Groups {
-		for _, m := range g.Modules {
-			if m == module {
-				return g.Label
-			}
-		}
-	}
-	return "app"
+// successText describes a module's answer by its kind; any other kind
+// answers "Exactly one bundle.".
+var successText = map[manifest.Kind]string{
+	manifest.KindSearch:  "0 to limit bundles, a cursor when more may follow.",
+	manifest.KindTrigger: "0 to limit bundles, oldest first, and the state to save when the cycle commits.",
 }
 
-func successText(m manifest.ModuleDoc) string {
-	switch m.Type {
-	case manifest.KindSearch:
-		return "0 to limit bundles, a cursor when more may follow."
-	case manifest.KindTrigger:
-		return "0 to limit bundles, oldest first, and the state to save when the cycle commits."
+// operation is one endpoint, under tag, with its other members in fields.
+func operation(id, summary, tag string, fields obj) obj {
+	fields["operationId"], fields["summary"], fields["tags"] = id, summary, []string{tag}
+	return fields
+}
+
+// probe is an orchestrator's GET endpoint, open without the engine key.
+func probe(id, summary string, fields obj) obj {
+	fields["security"] = []any{}
+	return obj{"get": operation(id, summary, "operations", fields)}
+}
+
+// object is a JSON object schema with exactly the given properties.
+func object(props obj, required ...string) obj {
+	s := obj{"type": "object", "additionalProperties": false, "properties": props}
+	if required != nil {
+		s["required"] = required
 	}
-	return "Exactly one bundle."
+	return s
+}
+
+func pathName(schema obj) obj {
+	return obj{"name": "name", "in": "path", "required": true, "schema": schema}
 }
 
 func ref(name string) obj { return obj{"$ref": "#/components/schemas/" + name} }
@@ -258,10 +253,7 @@ func jsonResponse(description string, schema obj) obj {
 }
 
 func statusSchema(value string) obj {
-	return obj{
-		"type": "object", "additionalProperties": false, "required": []string{"status"},
-		"properties": obj{"status": obj{"const": value}},
-	}
+	return object(obj{"status": obj{"const": value}}, "status")
 }
 
 func idempotencyHeader() obj {
@@ -288,7 +280,6 @@ var errorStatus = map[int]string{
 
 // withErrors adds the error envelope answers with the given status codes.
 func withErrors(responses obj, statuses ...int) obj {
-	sort.Ints(statuses)
 	for _, st := range statuses {
 		r := jsonResponse(errorStatus[st], ref("Error"))
 		if st == http.StatusTooManyRequests {
@@ -297,110 +288,50 @@ func withErrors(responses obj, statuses ...int) obj {
 				"schema":      obj{"type": "string", "pattern": "^[0-9]+$"},
 			}}
 		}
-		responses[itoa(st)] = r
+		responses[strconv.Itoa(st)] = r
 	}
 	return responses
 }
 
-func itoa(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
-}
-
 // errorEnvelopeSchema is every non-2xx body (see Problem).
 func errorEnvelopeSchema() obj {
-	return obj{
-		"type": "object", "additionalProperties": false, "required": []string{"error"},
-		"properties": obj{"error": obj{
-			"type": "object", "additionalProperties": false,
-			"required": []string{"type", "code", "message", "retryable", "retryAfterMs", "requestId"},
-			"properties": obj{
-				"type": obj{"type": "string", "enum": []string{
-					TypeDataError, TypeInvalidAccessTokenError, TypeDuplicateDataError, TypeRateLimitError,
-					TypeConnectionError, TypeModuleTimeoutError, TypeInvalidConfigurationError, TypeRuntimeError,
-				}, "description": "Make's error type: the engine applies its own policy per type."},
-				"code":         obj{"type": "string", "pattern": "^[A-Z][A-Z_]*$"},
-				"message":      obj{"type": "string"},
-				"retryable":    obj{"type": "boolean"},
-				"retryAfterMs": obj{"type": "integer", "minimum": 0},
-				"fields": obj{"type": "array", "items": obj{
-					"type": "object", "additionalProperties": false, "required": []string{"name", "message"},
-					"properties": obj{"name": obj{"type": "string"}, "message": obj{"type": "string"}},
-				}},
-				"upstream": obj{
-					"type": "object", "additionalProperties": false,
-					"properties": obj{"status": obj{"type": "integer"}, "message": obj{"type": "string"}},
-				},
-				"requestId": obj{"type": "string"},
-			},
-		}},
-	}
+	return object(obj{"error": object(obj{
+		"type": obj{"type": "string", "enum": []string{
+			TypeDataError, TypeInvalidAccessTokenError, TypeDuplicateDataError, TypeRateLimitError,
+			TypeConnectionError, TypeModuleTimeoutError, TypeInvalidConfigurationError, TypeRuntimeError,
+		}, "description": "Make's error type: the engine applies its own policy per type."},
+		"code":         obj{"type": "string", "pattern": "^[A-Z][A-Z_]*$"},
+		"message":      obj{"type": "string"},
+		"retryable":    obj{"type": "boolean"},
+		"retryAfterMs": obj{"type": "integer", "minimum": 0},
+		"fields": obj{"type": "array", "items": object(obj{"name": obj{"type": "string"}, "message": obj{"type": "string"}},
+			"name", "message")},
+		"upstream":  object(obj{"status": obj{"type": "integer"}, "message": obj{"type": "string"}}),
+		"requestId": obj{"type": "string"},
+	}, "type", "code", "message", "retryable", "retryAfterMs", "requestId")}, "error")
 }
 
-func connectionSchema(c manifest.Connection) obj {
-	s := manifest.ObjectSchema(c.Parameters, true) // a request member: unknown keys refused
-	s["description"] = "The user's " + c.Label + " connection."
-	return s
-}
-
-func executionSchema() obj {
-	return obj{
-		"type": "object", "additionalProperties": false,
-		"description": "The engine's optional description of the run.",
-		"properties": obj{
-			"id":        obj{"type": "string"},
-			"cycle":     obj{"type": "integer"},
-			"timeoutMs": obj{"type": "integer", "description": "The deadline: at least 100, capped by the connector's --max-execution-timeout; 0 or absent means its default."},
-		},
-	}
-}
-
-func executeMetaSchema() obj {
-	return obj{
-		"type": "object", "additionalProperties": false,
-		"required": []string{"module", "returned", "hasMore", "upstreamRequests"},
-		"properties": obj{
-			"module":           obj{"type": "string"},
-			"returned":         obj{"type": "integer", "minimum": 0},
-			"hasMore":          obj{"type": "boolean"},
-			"nextCursor":       obj{"type": "string", "description": "Passed back as cursor, continues right after the last bundle."},
-			"upstreamRequests": obj{"type": "integer", "minimum": 0, "description": "HTTP requests sent to ProfitWell, retries included."},
-		},
-	}
-}
-
-func executeRequestSchema(m manifest.ModuleDoc, params string) obj {
-	props := obj{
-		"connection": ref("Connection"),
-		"parameters": ref(params),
-		"execution":  ref("Execution"),
-	}
+// executeSchemas describe a module's execute request and answer: a search
+// pages with a cursor, a trigger carries its state, any other module
+// answers exactly one bundle.
+func executeSchemas(m manifest.ModuleDoc, params, bundle string) (req, resp obj) {
+	reqProps := obj{"connection": ref("Connection"), "parameters": ref(params), "execution": ref("Execution")}
+	bundles := obj{"type": "array", "items": ref(bundle)}
+	respProps := obj{"bundles": bundles, "meta": obj{"allOf": []any{ref("ExecuteMeta")}, "properties": obj{"module": obj{"const": m.Name}}}}
+	required := []string{"bundles", "meta"}
 	switch m.Type {
 	case manifest.KindSearch:
-		props["cursor"] = obj{"type": "string", "description": "meta.nextCursor of a previous call with the same connection and parameters."}
+		reqProps["cursor"] = obj{"type": "string", "description": "meta.nextCursor of a previous call with the same connection and parameters."}
 	case manifest.KindTrigger:
-		props["state"] = obj{
+		reqProps["state"] = obj{
 			"type": []string{"object", "null"}, "description": "The state of the previous run, as it was returned; absent on the first run.",
 		}
-	}
-	return obj{
-		"type": "object", "additionalProperties": false, "required": []string{"connection"}, "properties": props,
-	}
-}
-
-func executeResponseSchema(m manifest.ModuleDoc, bundle string) obj {
-	bundles := obj{"type": "array", "items": ref(bundle)}
-	if m.Type != manifest.KindSearch && m.Type != manifest.KindTrigger {
+		respProps["state"] = obj{"type": "object", "description": "The position to save when the cycle commits, and send back on the next run."}
+		required = append(required, "state")
+	default:
 		bundles["minItems"], bundles["maxItems"] = 1, 1
 	}
-	meta := obj{"allOf": []any{ref("ExecuteMeta")}, "properties": obj{"module": obj{"const": m.Name}}}
-	props := obj{"bundles": bundles, "meta": meta}
-	required := []string{"bundles", "meta"}
-	if m.Type == manifest.KindTrigger {
-		props["state"] = obj{"type": "object", "description": "The position to save when the cycle commits, and send back on the next run."}
-		required = append(required, "state")
-	}
-	return obj{"type": "object", "additionalProperties": false, "required": required, "properties": props}
+	return object(reqProps, "connection"), object(respProps, required...)
 }
 
 // bundleSchema describes one output bundle from the module's interface.
