@@ -110,15 +110,8 @@ func Do(ctx context.Context, s Store, key, fingerprint string, o Options, run fu
 		wait = 10 * time.Millisecond
 	}
 	for {
-		rec, err := s.Get(ctx, key)
-		if err != nil {
-			return Record{}, Executed, err
-		}
-		if rec != nil {
-			if rec.Fingerprint != fingerprint {
-				return Record{}, Replayed, ErrMismatch
-			}
-			return *rec, Replayed, nil
+		if rec, err := s.Get(ctx, key); err != nil || rec != nil {
+			return replay(rec, fingerprint, err)
 		}
 		owner, err := s.Lock(ctx, key, o.LockTTL)
 		if err != nil {
@@ -127,24 +120,19 @@ func Do(ctx context.Context, s Store, key, fingerprint string, o Options, run fu
 		if owner != "" {
 			// The first holder may have finished between our Get and Lock:
 			// its record and the release of its lock are stored together.
+			bg := context.WithoutCancel(ctx)
 			if rec, err := s.Get(ctx, key); err != nil || rec != nil {
-				_ = s.Unlock(context.WithoutCancel(ctx), key, owner)
-				if err != nil {
-					return Record{}, Executed, err
-				}
-				if rec.Fingerprint != fingerprint {
-					return Record{}, Replayed, ErrMismatch
-				}
-				return *rec, Replayed, nil
+				_ = s.Unlock(bg, key, owner)
+				return replay(rec, fingerprint, err)
 			}
 			out := run()
 			out.Fingerprint = fingerprint
 			// The answer is sent even if storing it fails; the failure
 			// is returned for the caller to log.
 			if out.Storable() {
-				err = s.Put(context.WithoutCancel(ctx), key, owner, out, o.Retention)
+				err = s.Put(bg, key, owner, out, o.Retention)
 			} else {
-				err = s.Unlock(context.WithoutCancel(ctx), key, owner)
+				err = s.Unlock(bg, key, owner)
 			}
 			return out, Executed, err
 		}
@@ -157,4 +145,15 @@ func Do(ctx context.Context, s Store, key, fingerprint string, o Options, run fu
 		}
 		wait = min(2*wait, 8*o.Poll+time.Millisecond)
 	}
+}
+
+// replay answers from the stored rec, or with the store's error.
+func replay(rec *Record, fingerprint string, err error) (Record, Outcome, error) {
+	switch {
+	case err != nil:
+		return Record{}, Executed, err
+	case rec.Fingerprint != fingerprint:
+		return Record{}, Replayed, ErrMismatch
+	}
+	return *rec, Replayed, nil
 }

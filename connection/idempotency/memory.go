@@ -68,20 +68,16 @@ func NewMemory(budget Budget, now func() time.Time) *Memory {
 func (m *Memory) Get(_ context.Context, key string) (*Record, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	t := m.tenants[Tenant(key)]
+	name := Tenant(key)
+	t := m.tenants[name]
 	if t == nil {
 		return nil, nil
 	}
-	e, ok := t.records.Peek(key)
-	if !ok {
-		return nil, nil
+	if e, ok := t.records.Peek(key); ok && m.now().Before(e.expires) {
+		return &e.rec, nil
 	}
-	if !m.now().Before(e.expires) {
-		m.remove(Tenant(key), t, key)
-		return nil, nil
-	}
-	rec := e.rec
-	return &rec, nil
+	m.remove(name, t, key) // expired, or absent
+	return nil, nil
 }
 
 // Lock implements Store.

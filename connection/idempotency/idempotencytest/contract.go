@@ -20,6 +20,26 @@ import (
 func Run(t *testing.T, store idempotency.Store, newKey func() string) {
 	ctx := context.Background()
 	opts := idempotency.Options{Retention: time.Minute, LockTTL: 5 * time.Second, Poll: 2 * time.Millisecond}
+	lock := func(t *testing.T, key string, ttl time.Duration) string {
+		t.Helper()
+		owner, err := store.Lock(ctx, key, ttl)
+		require.NoError(t, err)
+		return owner
+	}
+	// concurrently runs n duplicates of one request under key at once.
+	concurrently := func(t *testing.T, n int, key string, run func() idempotency.Record) []idempotency.Record {
+		recs := make([]idempotency.Record, n)
+		var wg sync.WaitGroup
+		for i := range recs {
+			wg.Go(func() {
+				var err error
+				recs[i], _, err = idempotency.Do(ctx, store, key, "fp", opts, run)
+				assert.NoError(t, err)
+			})
+		}
+		wg.Wait()
+		return recs
+	}
 
 	t.Run("get of an unknown key", func(t *testing.T) {
 		rec, err := store.Get(ctx, newKey())
@@ -29,15 +49,11 @@ func Run(t *testing.T, store idempotency.Store, newKey func() string) {
 
 	t.Run("lock is exclusive until put or unlock", func(t *testing.T) {
 		key := newKey()
-		owner, err := store.Lock(ctx, key, time.Minute)
-		require.NoError(t, err)
+		owner := lock(t, key, time.Minute)
 		require.NotEmpty(t, owner)
-		again, err := store.Lock(ctx, key, time.Minute)
-		require.NoError(t, err)
-		assert.Empty(t, again)
+		assert.Empty(t, lock(t, key, time.Minute))
 		require.NoError(t, store.Unlock(ctx, key, owner))
-		owner, err = store.Lock(ctx, key, time.Minute)
-		require.NoError(t, err)
+		owner = lock(t, key, time.Minute)
 		assert.NotEmpty(t, owner)
 		require.NoError(t, store.Put(ctx, key, owner, idempotency.Record{Fingerprint: "f", Status: 200, Body: []byte(`{}`),
 			Header: map[string]string{"Content-Type": "application/json"}, RequestID: "req-1"}, time.Minute))
@@ -55,30 +71,24 @@ func Run(t *testing.T, store idempotency.Store, newKey func() string) {
 	// first holder finishing late must not release it.
 	t.Run("a lock is released only by its owner", func(t *testing.T) {
 		key := newKey()
-		stale, err := store.Lock(ctx, key, 30*time.Millisecond)
-		require.NoError(t, err)
+		stale := lock(t, key, 30*time.Millisecond)
 		require.NotEmpty(t, stale)
 		var current string
 		require.Eventually(t, func() bool {
+			var err error
 			current, err = store.Lock(ctx, key, time.Minute)
 			return err == nil && current != ""
 		}, 2*time.Second, 10*time.Millisecond)
 		require.NoError(t, store.Unlock(ctx, key, stale))
 		require.NoError(t, store.Put(ctx, key+"-other", stale, idempotency.Record{Status: 200}, time.Minute))
-		held, err := store.Lock(ctx, key, time.Minute)
-		require.NoError(t, err)
-		assert.Empty(t, held, "the stale owner's unlock left the current lock alone")
+		assert.Empty(t, lock(t, key, time.Minute), "the stale owner's unlock left the current lock alone")
 		require.NoError(t, store.Unlock(ctx, key, current))
-		held, err = store.Lock(ctx, key, time.Minute)
-		require.NoError(t, err)
-		assert.NotEmpty(t, held, "the owner's unlock released it")
+		assert.NotEmpty(t, lock(t, key, time.Minute), "the owner's unlock released it")
 	})
 
 	t.Run("a lock expires", func(t *testing.T) {
 		key := newKey()
-		owner, err := store.Lock(ctx, key, 50*time.Millisecond)
-		require.NoError(t, err)
-		require.NotEmpty(t, owner)
+		require.NotEmpty(t, lock(t, key, 50*time.Millisecond))
 		require.Eventually(t, func() bool {
 			owner, err := store.Lock(ctx, key, time.Minute)
 			return err == nil && owner != ""
@@ -129,63 +139,38 @@ func Run(t *testing.T, store idempotency.Store, newKey func() string) {
 			time.Sleep(50 * time.Millisecond)
 			return idempotency.Record{Status: 503, OutcomeUnknown: true, Body: []byte(`{"error":{"code":"OUTCOME_UNKNOWN"}}`)}
 		}
-		var wg sync.WaitGroup
-		statuses := make([]int, 20)
-		for i := range statuses {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				rec, _, err := idempotency.Do(ctx, store, key, "fp", opts, run)
-				assert.NoError(t, err)
-				statuses[i] = rec.Status
-			}()
-		}
-		wg.Wait()
+		recs := concurrently(t, 20, key, run)
 		rec, out, err := idempotency.Do(ctx, store, key, "fp", opts, run)
 		require.NoError(t, err)
 		assert.Equal(t, idempotency.Replayed, out, "the later retry is answered from the store")
 		assert.True(t, rec.OutcomeUnknown)
 		assert.Equal(t, int32(1), runs.Load(), "one run for 21 requests")
-		for _, s := range statuses {
-			assert.Equal(t, 503, s)
+		for _, r := range recs {
+			assert.Equal(t, 503, r.Status)
 		}
 	})
 
 	t.Run("concurrent duplicates run once", func(t *testing.T) {
-		key := newKey()
 		var runs atomic.Int32
-		run := func() idempotency.Record {
+		recs := concurrently(t, 8, newKey(), func() idempotency.Record {
 			runs.Add(1)
 			time.Sleep(50 * time.Millisecond)
 			return idempotency.Record{Status: 200, Body: []byte(`{"ok":true}`)}
-		}
-		var wg sync.WaitGroup
-		bodies := make([]string, 8)
-		for i := range bodies {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				rec, _, err := idempotency.Do(ctx, store, key, "fp", opts, run)
-				assert.NoError(t, err)
-				bodies[i] = string(rec.Body)
-			}()
-		}
-		wg.Wait()
+		})
 		assert.Equal(t, int32(1), runs.Load())
-		for _, b := range bodies {
-			assert.Equal(t, `{"ok":true}`, b)
+		for _, r := range recs {
+			assert.Equal(t, `{"ok":true}`, string(r.Body))
 		}
 	})
 
 	t.Run("a waiter gives up at its deadline", func(t *testing.T) {
 		key := newKey()
-		owner, err := store.Lock(ctx, key, time.Minute)
-		require.NoError(t, err)
+		owner := lock(t, key, time.Minute)
 		require.NotEmpty(t, owner)
 		defer store.Unlock(ctx, key, owner) //nolint:errcheck
 		short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 		defer cancel()
-		_, _, err = idempotency.Do(short, store, key, "fp", opts, func() idempotency.Record {
+		_, _, err := idempotency.Do(short, store, key, "fp", opts, func() idempotency.Record {
 			t.Error("must not run while the key is held")
 			return idempotency.Record{}
 		})
