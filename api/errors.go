@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/profitwell-connector/connector/connection/idempotency"
 	"github.com/profitwell-connector/connector/connection/profitwell"
 	"github.com/profitwell-connector/connector/manifest"
 	"github.com/profitwell-connector/connector/modules"
@@ -86,10 +87,10 @@ func classify(err error) *Problem {
 	case errors.Is(err, modules.ErrUnknownRPC):
 		return &Problem{status: http.StatusNotFound, Type: TypeInvalidConfigurationError, Code: "UNKNOWN_RPC",
 			Message: capitalize(err.Error()) + "."}
-	case errors.Is(err, errIdempotencyMismatch):
+	case errors.Is(err, idempotency.ErrMismatch):
 		return &Problem{status: http.StatusUnprocessableEntity, Type: TypeDataError, Code: "IDEMPOTENCY_KEY_REUSED",
 			Message: "This Idempotency-Key was already used for a different request; use a new key for a new request."}
-	case errors.Is(err, errIdempotencyInProgress):
+	case errors.Is(err, idempotency.ErrInProgress):
 		return &Problem{status: http.StatusConflict, Type: TypeConnectionError, Code: "IDEMPOTENCY_IN_PROGRESS",
 			Message: "A request with this Idempotency-Key is still running; retry later for its answer.", Retryable: true, RetryAfterMs: 1000}
 	case errors.Is(err, errIdempotencyUnavailable):
@@ -203,10 +204,8 @@ func capitalize(s string) string {
 
 // signatureReason is the safe part of a signature error.
 func signatureReason(err error) string {
-	for _, e := range []error{errSignatureMissing, errSignatureTimestamp, errSignatureMismatch, errSignatureReplay, errSignatureMalformed} {
-		if errors.Is(err, e) {
-			return e.Error()
-		}
+	if reason, ok := errors.AsType[signatureError](err); ok {
+		return string(reason)
 	}
 	return "it could not be checked"
 }

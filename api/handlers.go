@@ -164,11 +164,9 @@ func (s *Server) finishExecution(w http.ResponseWriter, r *http.Request, module 
 // a timeout even when the module wrapped the context error in another one.
 func (s *Server) deadlineError(ctx context.Context, err error) error {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) && !errors.Is(err, context.DeadlineExceeded) {
-		var pw *profitwell.Error
-		if errors.As(err, &pw) {
-			return err
+		if _, upstream := errors.AsType[*profitwell.Error](err); !upstream {
+			return errors.Join(err, context.DeadlineExceeded)
 		}
-		return errors.Join(err, context.DeadlineExceeded)
 	}
 	return err
 }
@@ -203,30 +201,12 @@ type verifyResponse struct {
 	Metadata connection.Metadata `json:"metadata"`
 }
 
-// decodeConnected decodes the body into dst and reads the private token of
-// its connection object.
-func decodeConnected(r *http.Request, body []byte, dst any, conn *map[string]any) (profitwell.Token, error) {
-	if err := decodeBody(r, body, dst); err != nil {
-		return profitwell.Token{}, err
-	}
-	return connection.Token(*conn)
-}
-
 func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, body []byte) {
 	var req verifyRequest
-	token, err := decodeConnected(r, body, &req, &req.Connection)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.deps.DefaultTimeout)
-	defer cancel()
-	md, err := connection.Verify(ctx, s.deps.Client.Session(token))
-	if err != nil {
-		s.writeError(w, r, s.deadlineError(ctx, err))
-		return
-	}
-	writeJSON(w, http.StatusOK, verifyResponse{Verified: true, Metadata: md})
+	s.answerConnected(w, r, body, &req, &req.Connection, func(ctx context.Context, token profitwell.Token) (any, error) {
+		md, err := connection.Verify(ctx, s.deps.Client.Session(token))
+		return verifyResponse{Verified: true, Metadata: md}, err
+	})
 }
 
 type rpcRequest struct {
@@ -237,18 +217,31 @@ type rpcRequest struct {
 }
 
 func (s *Server) handleRPC(w http.ResponseWriter, r *http.Request, body []byte) {
-	name := chi.URLParam(r, "name")
 	var req rpcRequest
-	token, err := decodeConnected(r, body, &req, &req.Connection)
+	s.answerConnected(w, r, body, &req, &req.Connection, func(ctx context.Context, token profitwell.Token) (any, error) {
+		return s.deps.Registry.CallRPC(ctx, s.env(s.deps.Client.Session(token)), modules.RPCCall{
+			Name: chi.URLParam(r, "name"), TokenHash: token.Hash(), Parameters: req.Parameters, Query: req.Query, Cursor: req.Cursor,
+		})
+	})
+}
+
+// answerConnected decodes the body into dst, reads the private token of its
+// connection object conn, and answers with what call returns within the
+// default deadline.
+func (s *Server) answerConnected(w http.ResponseWriter, r *http.Request, body []byte, dst any, conn *map[string]any,
+	call func(context.Context, profitwell.Token) (any, error)) {
+	err := decodeBody(r, body, dst)
+	var token profitwell.Token
+	if err == nil {
+		token, err = connection.Token(*conn)
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.deps.DefaultTimeout)
 	defer cancel()
-	res, err := s.deps.Registry.CallRPC(ctx, s.env(s.deps.Client.Session(token)), modules.RPCCall{
-		Name: name, TokenHash: token.Hash(), Parameters: req.Parameters, Query: req.Query, Cursor: req.Cursor,
-	})
+	res, err := call(ctx, token)
 	if err != nil {
 		s.writeError(w, r, s.deadlineError(ctx, err))
 		return

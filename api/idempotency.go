@@ -20,12 +20,10 @@ const IdempotencyHeader = "Idempotency-Key"
 // replayedHeader marks an answer served from the idempotency store.
 const replayedHeader = "Idempotent-Replayed"
 
-// Errors of idempotent execution, classified in errors.go.
-var (
-	errIdempotencyMismatch    = errors.New("idempotency key reused for a different request")
-	errIdempotencyInProgress  = errors.New("idempotency key in use by a running execution")
-	errIdempotencyUnavailable = errors.New("idempotency store unavailable")
-)
+// errIdempotencyUnavailable wraps the store's error when it cannot be asked
+// before a write runs (classified in errors.go, as are idempotency.ErrMismatch
+// and idempotency.ErrInProgress).
+var errIdempotencyUnavailable = errors.New("idempotency store unavailable")
 
 // idempotencyKey returns the key under which a write module's answer is
 // kept: the Idempotency-Key header, or the signed webhook-id (which an engine
@@ -71,7 +69,7 @@ func (s *Server) executeOnce(w http.ResponseWriter, r *http.Request, module, tok
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
 	requestID := RequestID(r.Context())
-	rec, outcome, err := idempotency.Do(ctx, s.deps.Idempotency,
+	rec, replayed, err := idempotency.Do(ctx, s.deps.Idempotency,
 		hex.EncodeToString(tenant[:16])+"/"+hex.EncodeToString(scoped[:]), hex.EncodeToString(fp[:]),
 		idempotency.Options{Retention: s.deps.IdempotencyRetention, LockTTL: timeout + 10*time.Second, Poll: 10 * time.Millisecond},
 		func() idempotency.Record {
@@ -81,25 +79,26 @@ func (s *Server) executeOnce(w http.ResponseWriter, r *http.Request, module, tok
 			rec.RequestID = requestID
 			return rec
 		})
-	switch {
-	case errors.Is(err, idempotency.ErrMismatch):
-		s.metrics.idempotency.WithLabelValues("mismatch").Inc()
-		s.writeError(w, r, errIdempotencyMismatch)
+	if err != nil && rec.Status == 0 { // refused, or the store failed before anything ran
+		result := "store_error"
+		switch {
+		case errors.Is(err, idempotency.ErrMismatch):
+			result = "mismatch"
+		case errors.Is(err, idempotency.ErrInProgress):
+			result = "in_progress"
+		default:
+			err = errors.Join(errIdempotencyUnavailable, err)
+		}
+		s.metrics.idempotency.WithLabelValues(result).Inc()
+		s.writeError(w, r, err)
 		return
-	case errors.Is(err, idempotency.ErrInProgress):
-		s.metrics.idempotency.WithLabelValues("in_progress").Inc()
-		s.writeError(w, r, errIdempotencyInProgress)
-		return
-	case err != nil && rec.Status == 0:
-		s.metrics.idempotency.WithLabelValues("store_error").Inc()
-		s.writeError(w, r, errors.Join(errIdempotencyUnavailable, err))
-		return
-	case err != nil:
+	}
+	if err != nil {
 		// The write ran and its answer goes out; only storing it failed.
 		logOf(r.Context()).Warn().Err(err).Msg("could not store the answer for the idempotency key")
 	}
 	result := "executed"
-	if outcome == idempotency.Replayed {
+	if replayed {
 		result = "replayed"
 		w.Header().Set(replayedHeader, "true")
 		rec.Body = withRequestID(rec.Body, rec.RequestID, requestID)

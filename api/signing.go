@@ -36,13 +36,17 @@ const (
 
 // Signature errors. Their texts are safe to show: they hold no secret and no
 // part of the signature.
-var (
-	errSignatureMissing   = errors.New("request is not signed (webhook-id, webhook-timestamp and webhook-signature are required)")
-	errSignatureTimestamp = errors.New("webhook-timestamp is not within 5 minutes of the connector's clock")
-	errSignatureMismatch  = errors.New("no webhook-signature matches the request")
-	errSignatureReplay    = errors.New("webhook-id was already used")
-	errSignatureMalformed = errors.New("webhook signature headers are malformed")
+const (
+	errSignatureMissing   signatureError = "request is not signed (webhook-id, webhook-timestamp and webhook-signature are required)"
+	errSignatureTimestamp signatureError = "webhook-timestamp is not within 5 minutes of the connector's clock"
+	errSignatureMismatch  signatureError = "no webhook-signature matches the request"
+	errSignatureReplay    signatureError = "webhook-id was already used"
+	errSignatureMalformed signatureError = "webhook signature headers are malformed"
 )
+
+type signatureError string
+
+func (e signatureError) Error() string { return string(e) }
 
 // Verifier checks Standard Webhooks signatures against a set of secrets and
 // refuses a webhook-id it has seen within the tolerance window.
@@ -78,7 +82,7 @@ func NewVerifier(secrets []string, guard ReplayGuard, now func() time.Time) (*Ve
 	}
 	v := &Verifier{now: now, replay: guard}
 	for i, s := range secrets {
-		key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(strings.TrimSpace(s), "whsec_"))
+		key, err := decodeSecret(s)
 		if err != nil || len(key) < 16 {
 			return nil, fmt.Errorf("signing secret #%d must be whsec_ followed by the base64 of at least 16 bytes", i+1)
 		}
@@ -90,10 +94,14 @@ func NewVerifier(secrets []string, guard ReplayGuard, now func() time.Time) (*Ve
 	return v, nil
 }
 
+func decodeSecret(s string) ([]byte, error) {
+	return base64.StdEncoding.DecodeString(strings.TrimPrefix(strings.TrimSpace(s), "whsec_"))
+}
+
 // Sign returns the signature header value for one secret; engines and tests
 // use it.
 func Sign(secret, id string, timestamp time.Time, body []byte) (string, error) {
-	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
+	key, err := decodeSecret(secret)
 	if err != nil {
 		return "", err
 	}
@@ -102,10 +110,7 @@ func Sign(secret, id string, timestamp time.Time, body []byte) (string, error) {
 
 func sign(key []byte, id, ts string, body []byte) []byte {
 	m := hmac.New(sha256.New, key)
-	m.Write([]byte(id))
-	m.Write([]byte{'.'})
-	m.Write([]byte(ts))
-	m.Write([]byte{'.'})
+	m.Write([]byte(id + "." + ts + "."))
 	m.Write(body)
 	return m.Sum(nil)
 }
@@ -118,31 +123,20 @@ func (v *Verifier) Verify(h http.Header, body []byte) error {
 	if id == "" || ts == "" || sigs == "" {
 		return errSignatureMissing
 	}
-	if len(id) > 256 || len(sigs) > maxSignatureHeader || strings.ContainsAny(id, ".\r\n") {
-		return errSignatureMalformed
-	}
 	sec, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil {
+	if err != nil || len(id) > 256 || len(sigs) > maxSignatureHeader || strings.ContainsAny(id, ".\r\n") {
 		return errSignatureMalformed
 	}
-	now := v.now()
 	at := time.Unix(sec, 0)
-	if at.Before(now.Add(-signatureTolerance)) || at.After(now.Add(signatureTolerance)) {
+	if age := v.now().Sub(at); age > signatureTolerance || age < -signatureTolerance {
 		return errSignatureTimestamp
 	}
-	matched := false
+	matched, candidates := false, strings.Fields(sigs)
 	for _, key := range v.secrets {
 		want := sign(key, id, ts, body)
-		for _, candidate := range strings.Fields(sigs) {
-			version, encoded, ok := strings.Cut(candidate, ",")
-			if !ok || version != "v1" {
-				continue
-			}
-			got, err := base64.StdEncoding.DecodeString(encoded)
-			if err != nil {
-				continue
-			}
-			if hmac.Equal(got, want) {
+		for _, candidate := range candidates {
+			encoded, ok := strings.CutPrefix(candidate, "v1,")
+			if got, err := base64.StdEncoding.DecodeString(encoded); ok && err == nil && hmac.Equal(got, want) {
 				matched = true
 			}
 		}
@@ -150,12 +144,10 @@ func (v *Verifier) Verify(h http.Header, body []byte) error {
 	if !matched {
 		return errSignatureMismatch
 	}
-	// A replay is the same signed message sent again: the same id and
-	// timestamp. An engine retrying a message keeps the id and signs a new
-	// timestamp; that is not a replay, and the idempotency store answers it.
-	// An entry lives as long as its timestamp is acceptable, and a second
-	// more: a timestamp exactly at the edge of the window is still accepted,
-	// so its entry must not expire at that same instant.
+	// A replay is the same id and timestamp again; a retry keeps the id and
+	// signs a new timestamp, and the idempotency store answers it. An entry
+	// outlives its timestamp's window by a second, so a timestamp exactly
+	// at the window's edge is still caught.
 	first, err := v.replay.First(id+"."+ts, at.Add(signatureTolerance+time.Second))
 	if err != nil {
 		return fmt.Errorf("replay check: %w", err)
@@ -175,11 +167,10 @@ type fallbackGuard struct {
 }
 
 func (g fallbackGuard) First(id string, until time.Time) (bool, error) {
-	first, err := g.shared.First(id, until)
-	if err != nil {
-		return g.local.First(id, until)
+	if first, err := g.shared.First(id, until); err == nil {
+		return first, nil
 	}
-	return first, nil
+	return g.local.First(id, until)
 }
 
 // replayCache remembers webhook-ids until their timestamps leave the window.

@@ -57,10 +57,8 @@ type Store interface {
 
 // Tenant returns the tenant part of a store key.
 func Tenant(key string) string {
-	if i := strings.IndexByte(key, '/'); i >= 0 {
-		return key[:i]
-	}
-	return key
+	tenant, _, _ := strings.Cut(key, "/")
+	return tenant
 }
 
 // ErrFull reports that a record was not stored because the store's total
@@ -89,22 +87,12 @@ type Options struct {
 	Poll time.Duration
 }
 
-// Outcome says how Do answered.
-type Outcome int
-
-// Outcomes of Do.
-const (
-	// Executed: run ran, and its answer was stored if it was storable.
-	Executed Outcome = iota
-	// Replayed: a stored answer was returned; run did not run.
-	Replayed
-)
-
 // Do answers one request under key: the stored answer when there is one for
-// the same fingerprint, ErrMismatch when the key belongs to another request,
-// otherwise run's answer, stored when final. While another execution holds
-// the key it waits, until ctx ends (ErrInProgress).
-func Do(ctx context.Context, s Store, key, fingerprint string, o Options, run func() Record) (Record, Outcome, error) {
+// the same fingerprint (replayed: run did not run), ErrMismatch when the key
+// belongs to another request, otherwise run's answer, stored when final.
+// While another execution holds the key it waits, until ctx ends
+// (ErrInProgress).
+func Do(ctx context.Context, s Store, key, fingerprint string, o Options, run func() Record) (rec Record, replayed bool, err error) {
 	wait := o.Poll
 	if wait <= 0 {
 		wait = 10 * time.Millisecond
@@ -115,7 +103,7 @@ func Do(ctx context.Context, s Store, key, fingerprint string, o Options, run fu
 		}
 		owner, err := s.Lock(ctx, key, o.LockTTL)
 		if err != nil {
-			return Record{}, Executed, err
+			return Record{}, false, err
 		}
 		if owner != "" {
 			// The first holder may have finished between our Get and Lock:
@@ -134,13 +122,13 @@ func Do(ctx context.Context, s Store, key, fingerprint string, o Options, run fu
 			} else {
 				err = s.Unlock(bg, key, owner)
 			}
-			return out, Executed, err
+			return out, false, err
 		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return Record{}, Executed, ErrInProgress
+			return Record{}, false, ErrInProgress
 		case <-t.C:
 		}
 		wait = min(2*wait, 8*o.Poll+time.Millisecond)
@@ -148,12 +136,12 @@ func Do(ctx context.Context, s Store, key, fingerprint string, o Options, run fu
 }
 
 // replay answers from the stored rec, or with the store's error.
-func replay(rec *Record, fingerprint string, err error) (Record, Outcome, error) {
+func replay(rec *Record, fingerprint string, err error) (Record, bool, error) {
 	switch {
 	case err != nil:
-		return Record{}, Executed, err
+		return Record{}, false, err
 	case rec.Fingerprint != fingerprint:
-		return Record{}, Replayed, ErrMismatch
+		return Record{}, false, ErrMismatch
 	}
-	return *rec, Replayed, nil
+	return *rec, true, nil
 }
