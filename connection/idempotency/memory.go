@@ -3,7 +3,6 @@ package idempotency
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"sync"
 	"time"
@@ -68,15 +67,12 @@ func NewMemory(budget Budget, now func() time.Time) *Memory {
 func (m *Memory) Get(_ context.Context, key string) (*Record, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	name := Tenant(key)
-	t := m.tenants[name]
-	if t == nil {
-		return nil, nil
+	if t := m.tenants[Tenant(key)]; t != nil {
+		if e, ok := t.records.Peek(key); ok && m.now().Before(e.expires) {
+			return &e.rec, nil
+		}
 	}
-	if e, ok := t.records.Peek(key); ok && m.now().Before(e.expires) {
-		return &e.rec, nil
-	}
-	m.remove(name, t, key) // expired, or absent
+	m.remove(key) // expired, or absent
 	return nil, nil
 }
 
@@ -98,11 +94,7 @@ func (m *Memory) Put(_ context.Context, key, owner string, rec Record, retention
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.unlock(key, owner)
-	name := Tenant(key)
-	t := m.tenants[name]
-	if t != nil {
-		m.remove(name, t, key)
-	}
+	m.remove(key)
 	size := len(rec.Body)
 	if size > m.budget.TenantBytes {
 		return fmt.Errorf("%w: an answer of %d bytes is larger than a tenant's budget", ErrFull, size)
@@ -113,7 +105,9 @@ func (m *Memory) Put(_ context.Context, key, owner string, rec Record, retention
 			return ErrFull
 		}
 	}
-	if t = m.tenants[name]; t == nil {
+	name := Tenant(key)
+	t := m.tenants[name]
+	if t == nil {
 		t = &tenantRecords{}
 		t.records, _ = lru.NewWithEvict(max(m.budget.TenantRecords, 1), func(_ string, e memEntry) {
 			t.bytes -= len(e.rec.Body)
@@ -144,11 +138,11 @@ func (m *Memory) unlock(key, owner string) {
 	}
 }
 
-// remove drops key's record from tenant t (the eviction callback keeps the
-// byte counts), and t itself once empty.
-func (m *Memory) remove(name string, t *tenantRecords, key string) {
-	t.records.Remove(key)
-	if t.records.Len() == 0 {
+// remove drops key's record (the eviction callback keeps the byte counts),
+// and its tenant once empty.
+func (m *Memory) remove(key string) {
+	name := Tenant(key)
+	if t := m.tenants[name]; t != nil && t.records.Remove(key) && t.records.Len() == 0 {
 		delete(m.tenants, name)
 	}
 }
@@ -156,10 +150,10 @@ func (m *Memory) remove(name string, t *tenantRecords, key string) {
 // dropExpired removes every expired record.
 func (m *Memory) dropExpired() {
 	now := m.now()
-	for name, t := range m.tenants {
+	for _, t := range m.tenants {
 		for _, k := range t.records.Keys() {
 			if e, ok := t.records.Peek(k); ok && !now.Before(e.expires) {
-				m.remove(name, t, k)
+				m.remove(k)
 			}
 		}
 	}
@@ -177,8 +171,4 @@ func (m *Memory) Len() int {
 }
 
 // NewOwner returns a random lock owner token.
-func NewOwner() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
+func NewOwner() string { return rand.Text() }
