@@ -57,7 +57,6 @@ var (
 	errEngineSignature = errors.New("engine signature refused")
 	errNotFound        = errors.New("no such endpoint")
 	errMethod          = errors.New("method not allowed")
-	errShuttingDown    = errors.New("the connector is shutting down")
 	errBodyTooLarge    = errors.New("request body too large")
 	errBadContentType  = errors.New("unsupported content type")
 )
@@ -113,7 +112,7 @@ func classify(err error) *Problem {
 	case errors.Is(err, context.DeadlineExceeded):
 		return &Problem{status: http.StatusGatewayTimeout, Type: TypeModuleTimeoutError, Code: "DEADLINE_EXCEEDED",
 			Message: "The execution did not finish before its deadline.", Retryable: true}
-	case errors.Is(err, context.Canceled), errors.Is(err, errShuttingDown):
+	case errors.Is(err, context.Canceled):
 		return &Problem{status: http.StatusServiceUnavailable, Type: TypeConnectionError, Code: "CANCELED",
 			Message: "The execution was canceled before it finished.", Retryable: true}
 	}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/profitwell-connector/connector/connection/idempotency"
@@ -32,7 +33,7 @@ var errIdempotencyUnavailable = errors.New("idempotency store unavailable")
 // executeOnce checks; a webhook-id was verified with its signature and is
 // taken as it is (it is hashed before it is stored).
 func (s *Server) idempotencyKey(r *http.Request, spec manifest.ModuleSpec) (key string, header bool) {
-	if spec.Annotations.ReadOnly || s.deps.Idempotency == nil {
+	if spec.Annotations.ReadOnly {
 		return "", false
 	}
 	if k := r.Header.Get(IdempotencyHeader); k != "" {
@@ -54,7 +55,7 @@ func (s *Server) idempotencyKey(r *http.Request, spec manifest.ModuleSpec) (key 
 // records on their own.
 func (s *Server) executeOnce(w http.ResponseWriter, r *http.Request, module, tokenHash, key string, fromHeader bool,
 	timeout time.Duration, req *executeRequest, run func(http.ResponseWriter)) {
-	if fromHeader && (len(key) > 255 || !validIdempotencyKey(key)) {
+	if fromHeader && !validIdempotencyKey(key) {
 		s.writeError(w, r, manifest.Invalid(IdempotencyHeader, "must be 1 to 255 printable ASCII characters"))
 		return
 	}
@@ -121,16 +122,9 @@ func withRequestID(body []byte, first, current string) []byte {
 	return bytes.Replace(body, []byte(`"requestId":"`+first+`"`), []byte(`"requestId":"`+current+`"`), 1)
 }
 
+// validIdempotencyKey: 1 to 255 printable ASCII characters.
 func validIdempotencyKey(k string) bool {
-	if k == "" {
-		return false
-	}
-	for i := 0; i < len(k); i++ {
-		if k[i] < 0x21 || k[i] > 0x7e {
-			return false
-		}
-	}
-	return true
+	return k != "" && len(k) <= 255 && !strings.ContainsFunc(k, func(c rune) bool { return c < 0x21 || c > 0x7e })
 }
 
 // captureWriter keeps an answer so it can be stored and then sent.

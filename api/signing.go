@@ -53,7 +53,8 @@ func (e signatureError) Error() string { return string(e) }
 type Verifier struct {
 	secrets [][]byte
 	now     func() time.Time
-	replay  ReplayGuard
+	shared  ReplayGuard // nil: ids are kept in local only
+	local   *replayCache
 }
 
 // ReplayGuard remembers message ids. First reports whether id is seen for
@@ -75,12 +76,7 @@ func NewVerifier(secrets []string, guard ReplayGuard, now func() time.Time) (*Ve
 	if now == nil {
 		now = time.Now
 	}
-	if guard == nil {
-		guard = newReplayCache(500_000, now)
-	} else {
-		guard = fallbackGuard{shared: guard, local: newReplayCache(500_000, now)}
-	}
-	v := &Verifier{now: now, replay: guard}
+	v := &Verifier{now: now, shared: guard, local: newReplayCache(500_000, now)}
 	for i, s := range secrets {
 		key, err := decodeSecret(s)
 		if err != nil || len(key) < 16 {
@@ -148,7 +144,7 @@ func (v *Verifier) Verify(h http.Header, body []byte) error {
 	// signs a new timestamp, and the idempotency store answers it. An entry
 	// outlives its timestamp's window by a second, so a timestamp exactly
 	// at the window's edge is still caught.
-	first, err := v.replay.First(id+"."+ts, at.Add(signatureTolerance+time.Second))
+	first, err := v.first(id+"."+ts, at.Add(signatureTolerance+time.Second))
 	if err != nil {
 		return fmt.Errorf("replay check: %w", err)
 	}
@@ -158,19 +154,15 @@ func (v *Verifier) Verify(h http.Header, body []byte) error {
 	return nil
 }
 
-// fallbackGuard asks the shared guard, and the local one when the shared
-// one fails. Every id the local one sees is one the shared one could not
-// record.
-type fallbackGuard struct {
-	shared ReplayGuard
-	local  *replayCache
-}
-
-func (g fallbackGuard) First(id string, until time.Time) (bool, error) {
-	if first, err := g.shared.First(id, until); err == nil {
-		return first, nil
+// first asks the shared guard, and the local one when there is none or it
+// fails: every id the local one sees is one the shared one could not record.
+func (v *Verifier) first(id string, until time.Time) (bool, error) {
+	if v.shared != nil {
+		if first, err := v.shared.First(id, until); err == nil {
+			return first, nil
+		}
 	}
-	return g.local.First(id, until)
+	return v.local.First(id, until)
 }
 
 // replayCache remembers webhook-ids until their timestamps leave the window.
