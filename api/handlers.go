@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -22,11 +21,11 @@ func (s *Server) handleHealthz(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *Server) handleReadyz(w http.ResponseWriter, _ *http.Request) {
+	status, text := http.StatusOK, "ready"
 	if !s.deps.Ready.Load() {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready"})
-		return
+		status, text = http.StatusServiceUnavailable, "not ready"
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	writeJSON(w, status, map[string]string{"status": text})
 }
 
 func (s *Server) handleManifest(w http.ResponseWriter, r *http.Request) {
@@ -252,21 +251,21 @@ func (s *Server) answerConnected(w http.ResponseWriter, r *http.Request, body []
 // joinValidation merges validation errors so one answer names every bad
 // field; any other error wins alone.
 func joinValidation(errs ...error) error {
-	if !slices.ContainsFunc(errs, func(err error) bool { return err != nil }) {
-		return nil
-	}
-	out := &manifest.ValidationError{}
+	var problems []manifest.Problem
 	for _, err := range errs {
 		if err == nil {
 			continue
 		}
-		var v *manifest.ValidationError
-		if !errors.As(err, &v) {
+		v, ok := errors.AsType[*manifest.ValidationError](err)
+		if !ok {
 			return err
 		}
-		out.Problems = append(out.Problems, v.Problems...)
+		problems = append(problems, v.Problems...)
 	}
-	return out.Err()
+	if len(problems) == 0 {
+		return nil // no allocation on the common path
+	}
+	return &manifest.ValidationError{Problems: problems}
 }
 
 // safeLogValue keeps engine-supplied strings short and printable in logs.

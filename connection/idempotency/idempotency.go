@@ -124,12 +124,10 @@ func Do(ctx context.Context, s Store, key, fingerprint string, o Options, run fu
 			}
 			return out, false, err
 		}
-		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
-			t.Stop()
 			return Record{}, false, ErrInProgress
-		case <-t.C:
+		case <-time.After(wait):
 		}
 		wait = min(2*wait, 8*o.Poll+time.Millisecond)
 	}

@@ -26,20 +26,6 @@ func Run(t *testing.T, store idempotency.Store, newKey func() string) {
 		require.NoError(t, err)
 		return owner
 	}
-	// concurrently runs n duplicates of one request under key at once.
-	concurrently := func(t *testing.T, n int, key string, run func() idempotency.Record) []idempotency.Record {
-		recs := make([]idempotency.Record, n)
-		var wg sync.WaitGroup
-		for i := range recs {
-			wg.Go(func() {
-				var err error
-				recs[i], _, err = idempotency.Do(ctx, store, key, "fp", opts, run)
-				assert.NoError(t, err)
-			})
-		}
-		wg.Wait()
-		return recs
-	}
 
 	t.Run("get of an unknown key", func(t *testing.T) {
 		rec, err := store.Get(ctx, newKey())
@@ -128,40 +114,42 @@ func Run(t *testing.T, store idempotency.Store, newKey func() string) {
 		assert.Equal(t, int32(2), runs.Load())
 	})
 
-	// A write that may have been applied upstream must never run again
-	// under its key: its answer goes to the retry and to every duplicate
-	// that waited for it.
-	t.Run("an outcome-unknown answer is replayed to every duplicate", func(t *testing.T) {
-		key := newKey()
-		var runs atomic.Int32
-		run := func() idempotency.Record {
-			runs.Add(1)
-			time.Sleep(50 * time.Millisecond)
-			return idempotency.Record{Status: 503, OutcomeUnknown: true, Body: []byte(`{"error":{"code":"OUTCOME_UNKNOWN"}}`)}
-		}
-		recs := concurrently(t, 20, key, run)
-		rec, replayed, err := idempotency.Do(ctx, store, key, "fp", opts, run)
-		require.NoError(t, err)
-		assert.True(t, replayed, "the later retry is answered from the store")
-		assert.True(t, rec.OutcomeUnknown)
-		assert.Equal(t, int32(1), runs.Load(), "one run for 21 requests")
-		for _, r := range recs {
-			assert.Equal(t, 503, r.Status)
-		}
-	})
-
-	t.Run("concurrent duplicates run once", func(t *testing.T) {
-		var runs atomic.Int32
-		recs := concurrently(t, 8, newKey(), func() idempotency.Record {
-			runs.Add(1)
-			time.Sleep(50 * time.Millisecond)
-			return idempotency.Record{Status: 200, Body: []byte(`{"ok":true}`)}
+	// Concurrent duplicates run once and all get its answer. A write that may
+	// have been applied upstream must never run again under its key either:
+	// its answer goes to every duplicate that waited for it and to the retry.
+	for _, tc := range []struct {
+		name   string
+		answer idempotency.Record
+	}{
+		{"concurrent duplicates run once", idempotency.Record{Status: 200, Body: []byte(`{"ok":true}`)}},
+		{"an outcome-unknown answer is replayed to every duplicate",
+			idempotency.Record{Status: 503, OutcomeUnknown: true, Body: []byte(`{"error":{"code":"OUTCOME_UNKNOWN"}}`)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			key := newKey()
+			var runs atomic.Int32
+			run := func() idempotency.Record {
+				runs.Add(1)
+				time.Sleep(50 * time.Millisecond)
+				return tc.answer
+			}
+			var wg sync.WaitGroup
+			for range 20 {
+				wg.Go(func() {
+					rec, _, err := idempotency.Do(ctx, store, key, "fp", opts, run)
+					assert.NoError(t, err)
+					assert.Equal(t, tc.answer.Status, rec.Status)
+					assert.Equal(t, string(tc.answer.Body), string(rec.Body))
+				})
+			}
+			wg.Wait()
+			rec, replayed, err := idempotency.Do(ctx, store, key, "fp", opts, run)
+			require.NoError(t, err)
+			assert.True(t, replayed, "the later retry is answered from the store")
+			assert.Equal(t, tc.answer.OutcomeUnknown, rec.OutcomeUnknown)
+			assert.Equal(t, int32(1), runs.Load(), "one run for 21 requests")
 		})
-		assert.Equal(t, int32(1), runs.Load())
-		for _, r := range recs {
-			assert.Equal(t, `{"ok":true}`, string(r.Body))
-		}
-	})
+	}
 
 	t.Run("a waiter gives up at its deadline", func(t *testing.T) {
 		key := newKey()
