@@ -23,27 +23,19 @@ var openAPICache sync.Map // etag -> []byte
 func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) {
 	body, ok := openAPICache.Load(s.etag)
 	if !ok {
-		raw, err := encodeOpenAPI(OpenAPI(s.deps.Manifest))
-		if err != nil {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(OpenAPI(s.deps.Manifest)); err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		body, _ = openAPICache.LoadOrStore(s.etag, raw)
+		body, _ = openAPICache.LoadOrStore(s.etag, buf.Bytes())
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-cache")
 	_, _ = w.Write(body.([]byte))
-}
-
-func encodeOpenAPI(doc map[string]any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }
 
 // obj is a JSON object under construction.
@@ -62,7 +54,21 @@ func OpenAPI(doc manifest.Document) map[string]any {
 	conn := manifest.ObjectSchema(doc.Connection.Parameters, true) // a request member: unknown keys refused
 	conn["description"] = "The user's " + doc.Connection.Label + " connection."
 	schemas := obj{
-		"Error":      errorEnvelopeSchema(),
+		// Error is every non-2xx body (see Problem).
+		"Error": object(obj{"error": object(obj{
+			"type": obj{"type": "string", "enum": []string{
+				TypeDataError, TypeInvalidAccessTokenError, TypeDuplicateDataError, TypeRateLimitError,
+				TypeConnectionError, TypeModuleTimeoutError, TypeInvalidConfigurationError, TypeRuntimeError,
+			}, "description": "Make's error type: the engine applies its own policy per type."},
+			"code":         obj{"type": "string", "pattern": "^[A-Z][A-Z_]*$"},
+			"message":      obj{"type": "string"},
+			"retryable":    obj{"type": "boolean"},
+			"retryAfterMs": obj{"type": "integer", "minimum": 0},
+			"fields": obj{"type": "array", "items": object(obj{"name": obj{"type": "string"}, "message": obj{"type": "string"}},
+				"name", "message")},
+			"upstream":  object(obj{"status": obj{"type": "integer"}, "message": obj{"type": "string"}}),
+			"requestId": obj{"type": "string"},
+		}, "type", "code", "message", "retryable", "retryAfterMs", "requestId")}, "error"),
 		"Connection": conn,
 		"Execution": obj{
 			"type": "object", "additionalProperties": false,
@@ -291,24 +297,6 @@ func withErrors(responses obj, statuses ...int) obj {
 		responses[strconv.Itoa(st)] = r
 	}
 	return responses
-}
-
-// errorEnvelopeSchema is every non-2xx body (see Problem).
-func errorEnvelopeSchema() obj {
-	return object(obj{"error": object(obj{
-		"type": obj{"type": "string", "enum": []string{
-			TypeDataError, TypeInvalidAccessTokenError, TypeDuplicateDataError, TypeRateLimitError,
-			TypeConnectionError, TypeModuleTimeoutError, TypeInvalidConfigurationError, TypeRuntimeError,
-		}, "description": "Make's error type: the engine applies its own policy per type."},
-		"code":         obj{"type": "string", "pattern": "^[A-Z][A-Z_]*$"},
-		"message":      obj{"type": "string"},
-		"retryable":    obj{"type": "boolean"},
-		"retryAfterMs": obj{"type": "integer", "minimum": 0},
-		"fields": obj{"type": "array", "items": object(obj{"name": obj{"type": "string"}, "message": obj{"type": "string"}},
-			"name", "message")},
-		"upstream":  object(obj{"status": obj{"type": "integer"}, "message": obj{"type": "string"}}),
-		"requestId": obj{"type": "string"},
-	}, "type", "code", "message", "retryable", "retryAfterMs", "requestId")}, "error")
 }
 
 // executeSchemas describe a module's execute request and answer: a search

@@ -159,16 +159,5 @@ func (m *Memory) dropExpired() {
 	}
 }
 
-// Len reports how many records are stored.
-func (m *Memory) Len() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	n := 0
-	for _, t := range m.tenants {
-		n += t.records.Len()
-	}
-	return n
-}
-
 // NewOwner returns a random lock owner token.
 func NewOwner() string { return rand.Text() }
