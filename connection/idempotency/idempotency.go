@@ -61,13 +61,12 @@ func Tenant(key string) string {
 	return tenant
 }
 
-// ErrFull reports that a record was not stored because the store's total
-// budget is taken by records that have not expired; the answer is still
-// sent, and a repeat runs again.
-var ErrFull = errors.New("idempotency store full")
-
-// Errors of Do.
+// Errors of a Store and of Do.
 var (
+	// ErrFull: a record was not stored because the store's budget is taken
+	// by records that have not expired; the answer is still sent, and a
+	// repeat runs again.
+	ErrFull = errors.New("idempotency store full")
 	// ErrMismatch: the key was used for a different request.
 	ErrMismatch = errors.New("idempotency key already used for a different request")
 	// ErrInProgress: another execution with the key did not finish before

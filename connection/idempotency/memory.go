@@ -36,22 +36,17 @@ type Memory struct {
 	budget  Budget
 	bytes   int
 	tenants map[string]*tenantRecords
-	locks   map[string]memLock
+	locks   map[string]expiring[string] // owner tokens
 }
 
-type memLock struct {
-	owner   string
-	expires time.Time
-}
-
-type memEntry struct {
-	rec     Record
+type expiring[T any] struct {
+	v       T
 	expires time.Time
 }
 
 // tenantRecords are one tenant's records, least recently stored first out.
 type tenantRecords struct {
-	records *lru.Cache[string, memEntry]
+	records *lru.Cache[string, expiring[Record]]
 	bytes   int
 }
 
@@ -60,7 +55,7 @@ func NewMemory(budget Budget, now func() time.Time) *Memory {
 	if now == nil {
 		now = time.Now
 	}
-	return &Memory{now: now, budget: budget, tenants: map[string]*tenantRecords{}, locks: map[string]memLock{}}
+	return &Memory{now: now, budget: budget, tenants: map[string]*tenantRecords{}, locks: map[string]expiring[string]{}}
 }
 
 // Get implements Store.
@@ -69,7 +64,7 @@ func (m *Memory) Get(_ context.Context, key string) (*Record, error) {
 	defer m.mu.Unlock()
 	if t := m.tenants[Tenant(key)]; t != nil {
 		if e, ok := t.records.Peek(key); ok && m.now().Before(e.expires) {
-			return &e.rec, nil
+			return &e.v, nil
 		}
 	}
 	m.remove(key) // expired, or absent
@@ -85,7 +80,7 @@ func (m *Memory) Lock(_ context.Context, key string, ttl time.Duration) (string,
 		return "", nil
 	}
 	owner := NewOwner()
-	m.locks[key] = memLock{owner: owner, expires: now.Add(ttl)}
+	m.locks[key] = expiring[string]{owner, now.Add(ttl)}
 	return owner, nil
 }
 
@@ -109,13 +104,13 @@ func (m *Memory) Put(_ context.Context, key, owner string, rec Record, retention
 	t := m.tenants[name]
 	if t == nil {
 		t = &tenantRecords{}
-		t.records, _ = lru.NewWithEvict(max(m.budget.TenantRecords, 1), func(_ string, e memEntry) {
-			t.bytes -= len(e.rec.Body)
-			m.bytes -= len(e.rec.Body)
+		t.records, _ = lru.NewWithEvict(max(m.budget.TenantRecords, 1), func(_ string, e expiring[Record]) {
+			t.bytes -= len(e.v.Body)
+			m.bytes -= len(e.v.Body)
 		})
 		m.tenants[name] = t
 	}
-	t.records.Add(key, memEntry{rec: rec, expires: m.now().Add(retention)})
+	t.records.Add(key, expiring[Record]{rec, m.now().Add(retention)})
 	t.bytes += size
 	m.bytes += size
 	for t.bytes > m.budget.TenantBytes {
@@ -133,7 +128,7 @@ func (m *Memory) Unlock(_ context.Context, key, owner string) error {
 }
 
 func (m *Memory) unlock(key, owner string) {
-	if l, ok := m.locks[key]; ok && l.owner == owner {
+	if l, ok := m.locks[key]; ok && l.v == owner {
 		delete(m.locks, key)
 	}
 }

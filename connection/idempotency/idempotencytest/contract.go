@@ -41,16 +41,13 @@ func Run(t *testing.T, store idempotency.Store, newKey func() string) {
 		require.NoError(t, store.Unlock(ctx, key, owner))
 		owner = lock(t, key, time.Minute)
 		assert.NotEmpty(t, owner)
-		require.NoError(t, store.Put(ctx, key, owner, idempotency.Record{Fingerprint: "f", Status: 200, Body: []byte(`{}`),
-			Header: map[string]string{"Content-Type": "application/json"}, RequestID: "req-1"}, time.Minute))
+		put := idempotency.Record{Fingerprint: "f", Status: 200, Body: []byte(`{}`),
+			Header: map[string]string{"Content-Type": "application/json"}, RequestID: "req-1"}
+		require.NoError(t, store.Put(ctx, key, owner, put, time.Minute))
 		rec, err := store.Get(ctx, key)
 		require.NoError(t, err)
 		require.NotNil(t, rec)
-		assert.Equal(t, "f", rec.Fingerprint)
-		assert.Equal(t, 200, rec.Status)
-		assert.Equal(t, `{}`, string(rec.Body))
-		assert.Equal(t, "application/json", rec.Header["Content-Type"])
-		assert.Equal(t, "req-1", rec.RequestID)
+		assert.Equal(t, put, *rec, "every member of the record comes back")
 	})
 
 	// A lock that outlived its ttl belongs to whoever took it next: the
