@@ -3,11 +3,11 @@ package api
 import (
 	"context"
 	"errors"
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/profitwell-connector/connector/connection/idempotency"
 	"github.com/profitwell-connector/connector/connection/profitwell"
@@ -125,7 +125,7 @@ func classifyUpstream(e *profitwell.Error) *Problem {
 	if e.Status == 0 && e.Message == "" {
 		p.Upstream = nil
 	}
-	detail := ""
+	detail, unknown := "", "" // unknown: the message when the outcome is unknown
 	if e.Message != "" {
 		detail = ": " + e.Message
 	}
@@ -152,20 +152,17 @@ func classifyUpstream(e *profitwell.Error) *Problem {
 	case profitwell.KindTimeout:
 		p.status, p.Type, p.Code, p.Retryable = http.StatusGatewayTimeout, TypeModuleTimeoutError, "DEADLINE_EXCEEDED", true
 		p.Message = "ProfitWell did not answer before the execution's deadline."
-		if e.OutcomeUnknown {
-			p.Code, p.Retryable = codeOutcomeUnknown, false
-			p.Message = "ProfitWell did not answer before the deadline; the change may or may not have been made. Check before retrying."
-		}
+		unknown = "ProfitWell did not answer before the deadline; the change may or may not have been made. Check before retrying."
 	default: // KindUnavailable
 		p.status, p.Type, p.Code, p.Retryable = http.StatusServiceUnavailable, TypeConnectionError, "UPSTREAM_UNAVAILABLE", true
 		p.Message = "ProfitWell could not be reached or failed" + detail
-		if e.OutcomeUnknown {
-			p.Code, p.Retryable = codeOutcomeUnknown, false
-			p.Message = "ProfitWell failed while handling a change; it may or may not have been made. Check before retrying."
-		}
+		unknown = "ProfitWell failed while handling a change; it may or may not have been made. Check before retrying."
 		if e.RetryAfter > 0 {
 			p.RetryAfterMs = e.RetryAfter.Milliseconds()
 		}
+	}
+	if e.OutcomeUnknown && unknown != "" {
+		p.Code, p.Retryable, p.Message = codeOutcomeUnknown, false, unknown
 	}
 	return p
 }
@@ -179,7 +176,7 @@ func validationMessage(v *manifest.ValidationError) string {
 
 // retryAfterHeader renders a wait as whole seconds, rounded up.
 func retryAfterHeader(ms int64) string {
-	return strconv.FormatInt(int64(math.Ceil(float64(ms)/1000)), 10)
+	return strconv.FormatInt((ms+999)/1000, 10)
 }
 
 // camelCase turns ProfitWell's field names (plan_interval) into the
@@ -193,12 +190,11 @@ func camelCase(s string) string {
 }
 
 func capitalize(s string) string {
-	if s == "" {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 {
 		return s
 	}
-	r := []rune(s)
-	r[0] = unicode.ToUpper(r[0])
-	return string(r)
+	return string(unicode.ToUpper(r)) + s[n:]
 }
 
 // signatureReason is the safe part of a signature error.

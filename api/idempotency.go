@@ -21,17 +21,14 @@ const IdempotencyHeader = "Idempotency-Key"
 // replayedHeader marks an answer served from the idempotency store.
 const replayedHeader = "Idempotent-Replayed"
 
-// errIdempotencyUnavailable wraps the store's error when it cannot be asked
-// before a write runs (classified in errors.go, as are idempotency.ErrMismatch
-// and idempotency.ErrInProgress).
+// errIdempotencyUnavailable: the store failed before a write could run.
 var errIdempotencyUnavailable = errors.New("idempotency store unavailable")
 
 // idempotencyKey returns the key under which a write module's answer is
-// kept: the Idempotency-Key header, or the signed webhook-id (which an engine
-// keeps when it retries a message). Read-only modules need none. header
-// reports that the key came from the Idempotency-Key header, whose format
-// executeOnce checks; a webhook-id was verified with its signature and is
-// taken as it is (it is hashed before it is stored).
+// kept: the Idempotency-Key header (header true: executeOnce checks its
+// format), or the signed webhook-id, which an engine keeps when it retries a
+// message and which was verified with its signature. Read-only modules need
+// none.
 func (s *Server) idempotencyKey(r *http.Request, spec manifest.ModuleSpec) (key string, header bool) {
 	if spec.Annotations.ReadOnly {
 		return "", false
@@ -76,9 +73,7 @@ func (s *Server) executeOnce(w http.ResponseWriter, r *http.Request, module, tok
 		func() idempotency.Record {
 			cw := &captureWriter{header: http.Header{}}
 			run(cw)
-			rec := cw.record()
-			rec.RequestID = requestID
-			return rec
+			return cw.record(requestID)
 		})
 	if err != nil && rec.Status == 0 { // refused, or the store failed before anything ran
 		result := "store_error"
@@ -150,12 +145,11 @@ func (c *captureWriter) Write(b []byte) (int, error) {
 	return c.body.Write(b)
 }
 
-// storedHeaders are the answer headers worth replaying.
-var storedHeaders = []string{"Content-Type", "Retry-After"}
-
-func (c *captureWriter) record() idempotency.Record {
-	rec := idempotency.Record{Status: c.status, Body: c.body.Bytes(), Header: map[string]string{}, OutcomeUnknown: c.outcomeUnknown}
-	for _, h := range storedHeaders {
+// record is the answer to store, with the headers worth replaying.
+func (c *captureWriter) record(requestID string) idempotency.Record {
+	rec := idempotency.Record{Status: c.status, Body: c.body.Bytes(), Header: map[string]string{},
+		OutcomeUnknown: c.outcomeUnknown, RequestID: requestID}
+	for _, h := range []string{"Content-Type", "Retry-After"} {
 		if v := c.header.Get(h); v != "" {
 			rec.Header[h] = v
 		}
