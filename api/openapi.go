@@ -131,7 +131,7 @@ func OpenAPI(doc manifest.Document) map[string]any {
 		rpcNames = append(rpcNames, r.Name)
 	}
 	paths["/v1/rpc/{name}"] = obj{"post": operation("callRPC", "Dynamic options for a select field", "app", obj{
-		"parameters": []any{pathName(obj{"type": "string", "enum": rpcNames})},
+		"parameters": []any{obj{"name": "name", "in": "path", "required": true, "schema": obj{"type": "string", "enum": rpcNames}}},
 		"requestBody": jsonBody(object(obj{
 			"connection": ref("Connection"),
 			"parameters": obj{"type": "object"},
@@ -168,7 +168,11 @@ func OpenAPI(doc manifest.Document) map[string]any {
 		schemas[req], schemas[resp] = executeSchemas(m, params, bundle)
 		op := operation("execute_"+m.Name, m.Label, cmp.Or(groupOf[m.Name], "app"), obj{
 			"description": m.Description,
-			"parameters":  []any{idempotencyHeader()},
+			"parameters": []any{obj{
+				"name": IdempotencyHeader, "in": "header", "required": false,
+				"description": "Makes a retried execution answer as the first one did instead of running again.",
+				"schema":      obj{"type": "string", "minLength": 1, "maxLength": 255},
+			}},
 			"requestBody": jsonBody(ref(req)),
 			"responses": withErrors(obj{
 				"200": jsonResponse(cmp.Or(successText[m.Type], "Exactly one bundle."), ref(resp)),
@@ -182,7 +186,7 @@ func OpenAPI(doc manifest.Document) map[string]any {
 	}
 	paths["/v1/modules/{name}/execute"] = obj{"post": operation("executeUnknown", "Any other module name", "app", obj{
 		"description": "The modules are listed under their own paths; any other name is an InvalidConfigurationError (404, UNKNOWN_MODULE).",
-		"parameters":  []any{pathName(obj{"type": "string", "not": obj{"enum": moduleNames}})},
+		"parameters":  []any{obj{"name": "name", "in": "path", "required": true, "schema": obj{"type": "string", "not": obj{"enum": moduleNames}}}},
 		"requestBody": obj{"required": false, "content": obj{"application/json": obj{"schema": obj{"type": "object"}}}},
 		"responses":   withErrors(obj{}, 401, 404),
 	})}
@@ -244,30 +248,18 @@ func object(props obj, required ...string) obj {
 	return s
 }
 
-func pathName(schema obj) obj {
-	return obj{"name": "name", "in": "path", "required": true, "schema": schema}
-}
-
 func ref(name string) obj { return obj{"$ref": "#/components/schemas/" + name} }
 
 func jsonBody(schema obj) obj {
 	return obj{"required": true, "content": obj{"application/json": obj{"schema": schema}}}
 }
 
-func jsonResponse(description string, schema obj) obj {
-	return obj{"description": description, "content": obj{"application/json": obj{"schema": schema}}}
-}
-
 func statusSchema(value string) obj {
 	return object(obj{"status": obj{"const": value}}, "status")
 }
 
-func idempotencyHeader() obj {
-	return obj{
-		"name": IdempotencyHeader, "in": "header", "required": false,
-		"description": "Makes a retried execution answer as the first one did instead of running again.",
-		"schema":      obj{"type": "string", "minLength": 1, "maxLength": 255},
-	}
+func jsonResponse(description string, schema obj) obj {
+	return obj{"description": description, "content": obj{"application/json": obj{"schema": schema}}}
 }
 
 // errorStatus describes each error answer.
