@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"strconv"
 
 	"golang.org/x/sync/semaphore"
 
@@ -38,15 +37,10 @@ func (b *RowBudget) acquire(ctx context.Context, params map[string]any) (release
 		return func() {}, nil
 	}
 	n := int64(manifest.DefaultLimit)
-	switch l := v.(type) {
-	case json.Number:
-		if i, err := strconv.ParseInt(string(l), 10, 64); err == nil {
+	if l, ok := v.(json.Number); ok { // request bodies decode numbers so
+		if i, err := l.Int64(); err == nil {
 			n = i
 		}
-	case float64:
-		n = int64(l)
-	case int:
-		n = int64(l)
 	}
 	n = min(max(n, 1), b.max)
 	if err := b.sem.Acquire(ctx, n); err != nil {
