@@ -47,10 +47,6 @@ type Upstream struct {
 	Message string `json:"message,omitempty"`
 }
 
-type errorBody struct {
-	Error *Problem `json:"error"`
-}
-
 // Errors the API layer raises itself.
 var (
 	errEngineAuth      = errors.New("engine authentication failed")

@@ -12,10 +12,6 @@ import (
 	"github.com/profitwell-connector/connector/manifest"
 )
 
-// OpenAPIVersion is the version of the OpenAPI specification the connector
-// describes itself in.
-const OpenAPIVersion = "3.1.0"
-
 // openAPICache holds rendered documents by manifest ETag: the same
 // manifest always gives the same document.
 var openAPICache sync.Map // etag -> []byte
@@ -192,7 +188,7 @@ func OpenAPI(doc manifest.Document) map[string]any {
 	})}
 
 	return obj{
-		"openapi": OpenAPIVersion,
+		"openapi": "3.1.0",
 		"info": obj{
 			"title":   doc.App.Label + " connector",
 			"version": doc.App.Version,

@@ -56,6 +56,8 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) *
 	if cw, ok := w.(*captureWriter); ok && p.Code == codeOutcomeUnknown {
 		cw.outcomeUnknown = true
 	}
-	writeJSON(w, p.status, errorBody{Error: p})
+	writeJSON(w, p.status, struct {
+		Error *Problem `json:"error"`
+	}{p})
 	return p
 }
