@@ -173,15 +173,14 @@ func (s *Server) deadlineError(ctx context.Context, err error) error {
 // timeout returns the execution's deadline: the engine's timeoutMs capped
 // by configuration, or the configured default.
 func (s *Server) timeout(e *executionInfo) (time.Duration, error) {
-	if e == nil || e.TimeoutMs == 0 {
+	switch {
+	case e == nil || e.TimeoutMs == 0:
 		return s.deps.DefaultTimeout, nil
-	}
-	if e.TimeoutMs < 100 {
+	case e.TimeoutMs < 100:
 		return 0, manifest.Invalid("execution.timeoutMs", "must be at least 100")
-	}
-	// Compare in milliseconds first: a huge timeoutMs would overflow the
-	// Duration into an already-passed deadline.
-	if e.TimeoutMs >= s.deps.MaxTimeout.Milliseconds() {
+	case e.TimeoutMs >= s.deps.MaxTimeout.Milliseconds():
+		// Compared in milliseconds: a huge timeoutMs would overflow the
+		// Duration into an already-passed deadline.
 		return s.deps.MaxTimeout, nil
 	}
 	return time.Duration(e.TimeoutMs) * time.Millisecond, nil

@@ -76,7 +76,7 @@ func NewVerifier(secrets []string, guard ReplayGuard, now func() time.Time) (*Ve
 	if now == nil {
 		now = time.Now
 	}
-	v := &Verifier{now: now, shared: guard, local: newReplayCache(500_000, now)}
+	v := &Verifier{now: now, shared: guard, local: &replayCache{max: 500_000, until: map[string]time.Time{}}}
 	for i, s := range secrets {
 		key, err := decodeSecret(s)
 		if err != nil || len(key) < 16 {
@@ -162,28 +162,22 @@ func (v *Verifier) first(id string, until time.Time) (bool, error) {
 			return first, nil
 		}
 	}
-	return v.local.First(id, until)
+	return v.local.first(id, until, v.now())
 }
 
 // replayCache remembers webhook-ids until their timestamps leave the window.
 type replayCache struct {
 	mu    sync.Mutex
 	max   int
-	now   func() time.Time
 	until map[string]time.Time
 }
 
-func newReplayCache(max int, now func() time.Time) *replayCache {
-	return &replayCache{max: max, now: now, until: map[string]time.Time{}}
-}
-
-// First records id and reports whether it was new. When the cache is full,
+// first records id and reports whether it was new. When the cache is full,
 // expired ids are dropped; if it is still full the request is refused rather
 // than letting an id be forgotten early.
-func (c *replayCache) First(id string, until time.Time) (bool, error) {
+func (c *replayCache) first(id string, until, now time.Time) (bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	now := c.now()
 	if exp, ok := c.until[id]; ok && now.Before(exp) {
 		return false, nil
 	}
