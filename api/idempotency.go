@@ -139,9 +139,7 @@ func (c *captureWriter) WriteHeader(status int) {
 }
 
 func (c *captureWriter) Write(b []byte) (int, error) {
-	if c.status == 0 {
-		c.status = http.StatusOK
-	}
+	c.WriteHeader(http.StatusOK) // unless a status was written
 	return c.body.Write(b)
 }
 

@@ -325,12 +325,12 @@ func bundleSchema(m manifest.ModuleDoc) obj {
 
 // nullable lets a schema also take null.
 func nullable(s obj) obj {
-	if t, ok := s["type"].(string); ok {
+	switch t := s["type"].(type) {
+	case string:
 		s["type"] = []string{t, "null"}
-		return s
+	case nil: // already any type
+	default:
+		return obj{"anyOf": []any{s, obj{"type": "null"}}}
 	}
-	if _, ok := s["type"]; !ok {
-		return s // already any type
-	}
-	return obj{"anyOf": []any{s, obj{"type": "null"}}}
+	return s
 }
