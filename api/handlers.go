@@ -70,8 +70,7 @@ type executeResponse struct {
 
 func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request, body []byte) {
 	start := time.Now()
-	name := chi.URLParam(r, "name")
-	spec, known := s.deps.Registry.Spec(name)
+	spec, known := s.deps.Registry.Spec(chi.URLParam(r, "name"))
 	// The request's log fields gain the module (and below the execution
 	// id), so the access line and every later line carry them.
 	if !known {

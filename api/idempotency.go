@@ -75,31 +75,28 @@ func (s *Server) executeOnce(w http.ResponseWriter, r *http.Request, module, tok
 			run(cw)
 			return cw.record(requestID)
 		})
-	if err != nil && rec.Status == 0 { // refused, or the store failed before anything ran
-		result := "store_error"
-		switch {
-		case errors.Is(err, idempotency.ErrMismatch):
-			result = "mismatch"
-		case errors.Is(err, idempotency.ErrInProgress):
-			result = "in_progress"
-		default:
-			err = errors.Join(errIdempotencyUnavailable, err)
-		}
-		s.metrics.idempotency.WithLabelValues(result).Inc()
-		s.writeError(w, r, err)
-		return
-	}
-	if err != nil {
+	result := "executed"
+	switch {
+	case errors.Is(err, idempotency.ErrMismatch):
+		result = "mismatch"
+	case errors.Is(err, idempotency.ErrInProgress):
+		result = "in_progress"
+	case err != nil && rec.Status == 0:
+		result, err = "store_error", errors.Join(errIdempotencyUnavailable, err)
+	case err != nil:
 		// The write ran and its answer goes out; only storing it failed.
 		logOf(r.Context()).Warn().Err(err).Msg("could not store the answer for the idempotency key")
-	}
-	result := "executed"
-	if replayed {
+		err = nil
+	case replayed:
 		result = "replayed"
 		w.Header().Set(replayedHeader, "true")
 		rec.Body = withRequestID(rec.Body, rec.RequestID, requestID)
 	}
 	s.metrics.idempotency.WithLabelValues(result).Inc()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	for k, v := range rec.Header {
 		w.Header().Set(k, v)
 	}
