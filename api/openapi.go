@@ -161,7 +161,8 @@ func OpenAPI(doc manifest.Document) map[string]any {
 			bundleSch["examples"] = []any{m.Example.Output}
 		}
 		schemas[params], schemas[bundle] = paramsSchema, bundleSch
-		schemas[req], schemas[resp] = executeSchemas(m, params, bundle)
+		reqSchema, respSchema, answers := executeSchemas(m, params, bundle)
+		schemas[req], schemas[resp] = reqSchema, respSchema
 		op := operation("execute_"+m.Name, m.Label, cmp.Or(groupOf[m.Name], "app"), obj{
 			"description": m.Description,
 			"parameters": []any{obj{
@@ -171,7 +172,7 @@ func OpenAPI(doc manifest.Document) map[string]any {
 			}},
 			"requestBody": jsonBody(ref(req)),
 			"responses": withErrors(obj{
-				"200": jsonResponse(cmp.Or(successText[m.Type], "Exactly one bundle."), ref(resp)),
+				"200": jsonResponse(answers, ref(resp)),
 			}, 400, 401, 409, 413, 415, 429, 500, 503, 504),
 			"x-make-module-type": string(m.Type),
 		})
@@ -214,13 +215,6 @@ func executePath(module string) string { return "/v1/modules/" + module + "/exec
 
 func moduleSchemaNames(module string) (params, bundle, req, resp string) {
 	return module + "Parameters", module + "Bundle", module + "ExecuteRequest", module + "ExecuteResponse"
-}
-
-// successText describes a module's answer by its kind; any other kind
-// answers "Exactly one bundle.".
-var successText = map[manifest.Kind]string{
-	manifest.KindSearch:  "0 to limit bundles, a cursor when more may follow.",
-	manifest.KindTrigger: "0 to limit bundles, oldest first, and the state to save when the cycle commits.",
 }
 
 // operation is one endpoint, under tag, with its other members in fields.
@@ -287,27 +281,30 @@ func withErrors(responses obj, statuses ...int) obj {
 	return responses
 }
 
-// executeSchemas describe a module's execute request and answer: a search
-// pages with a cursor, a trigger carries its state, any other module
-// answers exactly one bundle.
-func executeSchemas(m manifest.ModuleDoc, params, bundle string) (req, resp obj) {
+// executeSchemas describe a module's execute request and answer, and what
+// the answer holds: a search pages with a cursor, a trigger carries its
+// state, any other module answers exactly one bundle.
+func executeSchemas(m manifest.ModuleDoc, params, bundle string) (req, resp obj, answers string) {
 	reqProps := obj{"connection": ref("Connection"), "parameters": ref(params), "execution": ref("Execution")}
 	bundles := obj{"type": "array", "items": ref(bundle)}
 	respProps := obj{"bundles": bundles, "meta": obj{"allOf": []any{ref("ExecuteMeta")}, "properties": obj{"module": obj{"const": m.Name}}}}
 	required := []string{"bundles", "meta"}
 	switch m.Type {
 	case manifest.KindSearch:
+		answers = "0 to limit bundles, a cursor when more may follow."
 		reqProps["cursor"] = obj{"type": "string", "description": "meta.nextCursor of a previous call with the same connection and parameters."}
 	case manifest.KindTrigger:
+		answers = "0 to limit bundles, oldest first, and the state to save when the cycle commits."
 		reqProps["state"] = obj{
 			"type": []string{"object", "null"}, "description": "The state of the previous run, as it was returned; absent on the first run.",
 		}
 		respProps["state"] = obj{"type": "object", "description": "The position to save when the cycle commits, and send back on the next run."}
 		required = append(required, "state")
 	default:
+		answers = "Exactly one bundle."
 		bundles["minItems"], bundles["maxItems"] = 1, 1
 	}
-	return object(reqProps, "connection"), object(respProps, required...)
+	return object(reqProps, "connection"), object(respProps, required...), answers
 }
 
 // bundleSchema describes one output bundle from the module's interface.

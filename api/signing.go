@@ -144,11 +144,10 @@ func (v *Verifier) Verify(h http.Header, body []byte) error {
 	// signs a new timestamp, and the idempotency store answers it. An entry
 	// outlives its timestamp's window by a second, so a timestamp exactly
 	// at the window's edge is still caught.
-	first, err := v.first(id+"."+ts, at.Add(signatureTolerance+time.Second))
-	if err != nil {
+	switch first, err := v.first(id+"."+ts, at.Add(signatureTolerance+time.Second)); {
+	case err != nil:
 		return fmt.Errorf("replay check: %w", err)
-	}
-	if !first {
+	case !first:
 		return errSignatureReplay
 	}
 	return nil

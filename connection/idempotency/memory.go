@@ -16,8 +16,7 @@ import (
 // fit the total is not stored (ErrFull) rather than dropping another
 // tenant's record, so no tenant can push out another's answers.
 type Budget struct {
-	// TenantRecords and TenantBytes bound one tenant's records and their
-	// bodies.
+	// TenantRecords and TenantBytes bound one tenant's records and bodies.
 	TenantRecords int
 	TenantBytes   int
 	// TotalBytes bounds the bodies of every tenant together.
