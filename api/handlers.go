@@ -31,7 +31,7 @@ func (s *Server) handleReadyz(w http.ResponseWriter, _ *http.Request) {
 func (s *Server) handleManifest(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("ETag", s.etag)
 	w.Header().Set("Cache-Control", "no-cache")
-	if match := r.Header.Get("If-None-Match"); match != "" && etagMatches(match, s.etag) {
+	if etagMatches(r.Header.Get("If-None-Match"), s.etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
@@ -275,9 +275,8 @@ func safeLogValue(s string) string {
 }
 
 func etagMatches(header, etag string) bool {
-	for _, candidate := range strings.Split(header, ",") {
-		candidate = strings.TrimSpace(candidate)
-		if candidate == "*" || candidate == etag || candidate == "W/"+etag {
+	for candidate := range strings.SplitSeq(header, ",") {
+		if c := strings.TrimSpace(candidate); c == "*" || c == etag || c == "W/"+etag {
 			return true
 		}
 	}

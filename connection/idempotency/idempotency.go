@@ -100,11 +100,10 @@ func Do(ctx context.Context, s Store, key, fingerprint string, o Options, run fu
 		if rec, err := s.Get(ctx, key); err != nil || rec != nil {
 			return replay(rec, fingerprint, err)
 		}
-		owner, err := s.Lock(ctx, key, o.LockTTL)
-		if err != nil {
+		switch owner, err := s.Lock(ctx, key, o.LockTTL); {
+		case err != nil:
 			return Record{}, false, err
-		}
-		if owner != "" {
+		case owner != "":
 			// The first holder may have finished between our Get and Lock:
 			// its record and the release of its lock are stored together.
 			bg := context.WithoutCancel(ctx)
