@@ -92,8 +92,12 @@ func classify(err error) *Problem {
 		return &Problem{status: http.StatusServiceUnavailable, Type: TypeConnectionError, Code: "IDEMPOTENCY_UNAVAILABLE",
 			Message: "The idempotency store cannot be reached, so the write was not run.", Retryable: true, RetryAfterMs: 1000}
 	case errors.Is(err, errEngineSignature):
+		reason, ok := errors.AsType[signatureError](err) // the safe part of the error
+		if !ok {
+			reason = "it could not be checked"
+		}
 		return &Problem{status: http.StatusUnauthorized, Type: TypeInvalidConfigurationError, Code: "SIGNATURE_INVALID",
-			Message: "The request signature was refused: " + signatureReason(err) + "."}
+			Message: "The request signature was refused: " + string(reason) + "."}
 	case errors.Is(err, errEngineAuth):
 		return &Problem{status: http.StatusUnauthorized, Type: TypeInvalidConfigurationError, Code: "ENGINE_UNAUTHORIZED",
 			Message: "Missing or wrong engine API key (Authorization: Bearer <key>)."}
@@ -191,12 +195,4 @@ func capitalize(s string) string {
 		return s
 	}
 	return string(unicode.ToUpper(r)) + s[n:]
-}
-
-// signatureReason is the safe part of a signature error.
-func signatureReason(err error) string {
-	if reason, ok := errors.AsType[signatureError](err); ok {
-		return string(reason)
-	}
-	return "it could not be checked"
 }

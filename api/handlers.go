@@ -189,32 +189,28 @@ func (s *Server) env(session *profitwell.Session) modules.Env {
 	return modules.Env{PW: session, Now: s.deps.Now}
 }
 
-type verifyRequest struct {
-	Connection map[string]any `json:"connection"`
-}
-
 type verifyResponse struct {
 	Verified bool                `json:"verified"`
 	Metadata connection.Metadata `json:"metadata"`
 }
 
 func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, body []byte) {
-	var req verifyRequest
+	var req struct {
+		Connection map[string]any `json:"connection"`
+	}
 	s.answerConnected(w, r, body, &req, &req.Connection, func(ctx context.Context, token profitwell.Token) (any, error) {
 		md, err := connection.Verify(ctx, s.deps.Client.Session(token))
 		return verifyResponse{Verified: true, Metadata: md}, err
 	})
 }
 
-type rpcRequest struct {
-	Connection map[string]any `json:"connection"`
-	Parameters map[string]any `json:"parameters"`
-	Query      string         `json:"query"`
-	Cursor     string         `json:"cursor"`
-}
-
 func (s *Server) handleRPC(w http.ResponseWriter, r *http.Request, body []byte) {
-	var req rpcRequest
+	var req struct {
+		Connection map[string]any `json:"connection"`
+		Parameters map[string]any `json:"parameters"`
+		Query      string         `json:"query"`
+		Cursor     string         `json:"cursor"`
+	}
 	s.answerConnected(w, r, body, &req, &req.Connection, func(ctx context.Context, token profitwell.Token) (any, error) {
 		return s.deps.Registry.CallRPC(ctx, s.env(s.deps.Client.Session(token)), modules.RPCCall{
 			Name: chi.URLParam(r, "name"), TokenHash: token.Hash(), Parameters: req.Parameters, Query: req.Query, Cursor: req.Cursor,

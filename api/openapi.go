@@ -49,6 +49,12 @@ type obj = map[string]any
 func OpenAPI(doc manifest.Document) map[string]any {
 	conn := manifest.ObjectSchema(doc.Connection.Parameters, true) // a request member: unknown keys refused
 	conn["description"] = "The user's " + doc.Connection.Label + " connection."
+	execution := object(obj{
+		"id":        obj{"type": "string"},
+		"cycle":     obj{"type": "integer"},
+		"timeoutMs": obj{"type": "integer", "description": "The deadline: at least 100, capped by the connector's --max-execution-timeout; 0 or absent means its default."},
+	})
+	execution["description"] = "The engine's optional description of the run."
 	schemas := obj{
 		// Error is every non-2xx body (see Problem).
 		"Error": object(obj{"error": object(obj{
@@ -66,15 +72,7 @@ func OpenAPI(doc manifest.Document) map[string]any {
 			"requestId": obj{"type": "string"},
 		}, "type", "code", "message", "retryable", "retryAfterMs", "requestId")}, "error"),
 		"Connection": conn,
-		"Execution": obj{
-			"type": "object", "additionalProperties": false,
-			"description": "The engine's optional description of the run.",
-			"properties": obj{
-				"id":        obj{"type": "string"},
-				"cycle":     obj{"type": "integer"},
-				"timeoutMs": obj{"type": "integer", "description": "The deadline: at least 100, capped by the connector's --max-execution-timeout; 0 or absent means its default."},
-			},
-		},
+		"Execution":  execution,
 		"ExecuteMeta": object(obj{
 			"module":           obj{"type": "string"},
 			"returned":         obj{"type": "integer", "minimum": 0},
