@@ -3,7 +3,6 @@ package profitwell
 import (
 	"errors"
 	"strings"
-	"sync"
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -29,7 +28,6 @@ const maxBreakers = 10_000
 // failures and header timeouts. A 429 or a 4xx concerns the request, so it
 // never opens one; nor does a caller's own short deadline.
 type breaker struct {
-	mu       sync.Mutex
 	circuits *lru.Cache[string, *gobreaker.TwoStepCircuitBreaker[struct{}]]
 	failures int
 	openFor  time.Duration
@@ -58,27 +56,34 @@ func newBreaker(failures int, openFor time.Duration, m *metrics) *breaker {
 
 // circuit returns the circuit of one token and endpoint.
 func (b *breaker) circuit(key string) *gobreaker.TwoStepCircuitBreaker[struct{}] {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if cb, ok := b.circuits.Get(key); ok {
-		return cb
-	}
-	cb := gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
-		Name:        "profitwell",
-		MaxRequests: 1,
-		Timeout:     b.openFor,
-		ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= uint32(b.failures) },
-		OnStateChange: func(_ string, from, to gobreaker.State) {
-			switch {
-			case to == gobreaker.StateOpen:
-				b.m.addCircuitsOpen(1)
-			case from == gobreaker.StateOpen:
-				b.m.addCircuitsOpen(-1)
-			}
-		},
+	return getOrAdd(b.circuits, key, func() *gobreaker.TwoStepCircuitBreaker[struct{}] {
+		return gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
+			Name:        "profitwell",
+			MaxRequests: 1,
+			Timeout:     b.openFor,
+			ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= uint32(b.failures) },
+			OnStateChange: func(_ string, from, to gobreaker.State) {
+				switch {
+				case to == gobreaker.StateOpen:
+					b.m.addCircuitsOpen(1)
+				case from == gobreaker.StateOpen:
+					b.m.addCircuitsOpen(-1)
+				}
+			},
+		})
 	})
-	b.circuits.Add(key, cb)
-	return cb
+}
+
+// getOrAdd returns key's value in c, adding mk's when there is none.
+func getOrAdd[V any](c *lru.Cache[string, V], key string, mk func() V) V {
+	if v, ok := c.Get(key); ok {
+		return v
+	}
+	v := mk()
+	if prev, ok, _ := c.PeekOrAdd(key, v); ok {
+		return prev
+	}
+	return v
 }
 
 // allow asks to send one request of a token (its hash) to an endpoint. On

@@ -36,7 +36,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
-	"golang.org/x/time/rate"
 )
 
 // Defaults applied by New to zero Config fields.
@@ -207,14 +206,6 @@ func New(cfg Config) (*Client, error) {
 		}
 	}
 	return c, nil
-}
-
-// limitOf converts a rate per second; +Inf means unlimited.
-func limitOf(r float64) rate.Limit {
-	if math.IsInf(r, 1) {
-		return rate.Inf
-	}
-	return rate.Limit(r)
 }
 
 func orDefault[T comparable](v, def T) T {
