@@ -508,17 +508,7 @@ func (s *Session) send(ctx context.Context, rq *request) (*response, *attemptErr
 	if rq.body != nil {
 		body = bytes.NewReader(rq.body)
 	}
-	var req *http.Request
-	var err error
-	if rq.raw {
-		u := s.c.base + rq.path
-		if rq.rawQuery != "" {
-			u += "?" + rq.rawQuery
-		}
-		req, err = http.NewRequestWithContext(reqCtx, rq.method, u, body)
-	} else {
-		req, err = s.c.newRequest(reqCtx, rq, body)
-	}
+	req, err := s.c.newRequest(reqCtx, rq, body)
 	if err != nil {
 		return nil, &attemptError{Error: &Error{Kind: KindInvalid, Op: rq.op, Message: "cannot build the request", Err: unwrapURLError(err)}}
 	}
@@ -619,11 +609,10 @@ func (s *Session) transportError(ctx context.Context, rq *request, err error, no
 	}
 }
 
-// newRequest builds the request of a typed call without parsing its URL:
-// their paths are built here from fixed segments and url.PathEscape'd ids
-// (idPath), their queries by url.Values.Encode. The URL is the one
-// url.Parse would give for base+path?query (TestNewRequestURL). Raw calls,
-// whose paths come from users, go through http.NewRequestWithContext.
+// newRequest builds a request without parsing its URL: paths are fixed
+// segments and url.PathEscape'd ids or segments (call, RawTarget), queries
+// are encoded. The URL is the one url.Parse would give for base+path?query
+// (TestNewRequestURL).
 func (c *Client) newRequest(ctx context.Context, rq *request, body io.Reader) (*http.Request, error) {
 	path, err := url.PathUnescape(rq.path)
 	if err != nil {

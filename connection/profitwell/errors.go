@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -106,17 +107,14 @@ func (e *Error) Error() string {
 		b.WriteString(" " + e.Err.Error())
 	}
 	for i, f := range e.Fields {
+		sep := "; "
 		if i == 0 {
-			b.WriteString(" (")
-		} else {
-			b.WriteString("; ")
+			sep = " ("
 		}
-		b.WriteString(f.Name)
-		b.WriteString(": ")
-		b.WriteString(f.Message)
-		if i == len(e.Fields)-1 {
-			b.WriteByte(')')
-		}
+		b.WriteString(sep + f.Name + ": " + f.Message)
+	}
+	if len(e.Fields) > 0 {
+		b.WriteByte(')')
 	}
 	if e.RetryAfter > 0 {
 		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter.Round(time.Millisecond))
@@ -148,9 +146,8 @@ func classifyStatus(op string, status int, h http.Header, body []byte, secret st
 	switch {
 	case status >= 300 && status < 400:
 		e.Kind = KindUnavailable
-		loc := h.Get("Location")
 		e.Message = fmt.Sprintf("unexpected redirect (%d)", status)
-		if loc != "" {
+		if loc := h.Get("Location"); loc != "" {
 			e.Message += " to " + loc
 		}
 		e.Message = clean(e.Message, secret)
@@ -170,17 +167,12 @@ func classifyStatus(op string, status int, h http.Header, body []byte, secret st
 	}
 	e.Message, e.Fields = parseErrorBody(status, h, body, secret)
 	if e.Kind == KindInvalid {
-		if containsFold(e.Message, "request was throttled") {
+		switch {
+		case containsFold(e.Message, "request was throttled"):
 			e.Kind = KindRateLimited
-		} else if containsFold(e.Message, "already exists") {
+		case containsFold(e.Message, "already exists") ||
+			slices.ContainsFunc(e.Fields, func(f FieldError) bool { return containsFold(f.Message, "already exists") }):
 			e.Kind = KindDuplicate
-		} else {
-			for _, f := range e.Fields {
-				if containsFold(f.Message, "already exists") {
-					e.Kind = KindDuplicate
-					break
-				}
-			}
 		}
 	}
 	if e.Kind == KindRateLimited {
@@ -197,24 +189,25 @@ var throttleRe = regexp.MustCompile(`(?i)available in (\d+(?:\.\d+)?) seconds?`)
 func retryAfter(h http.Header, msg string, now time.Time) time.Duration {
 	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
 		if secs, err := strconv.ParseFloat(v, 64); err == nil {
-			if secs <= 0 || secs > 86400 {
-				return 0
-			}
-			return time.Duration(secs * float64(time.Second))
+			return upToADay(secs)
 		}
 		if t, err := http.ParseTime(v); err == nil {
-			if d := t.Sub(now); d > 0 {
-				return d
-			}
-			return 0
+			return max(t.Sub(now), 0)
 		}
 	}
 	if m := throttleRe.FindStringSubmatch(msg); m != nil {
-		if secs, err := strconv.ParseFloat(m[1], 64); err == nil && secs > 0 && secs <= 86400 {
-			return time.Duration(secs * float64(time.Second))
-		}
+		secs, _ := strconv.ParseFloat(m[1], 64) // out of range: +Inf, refused below
+		return upToADay(secs)
 	}
 	return 0
+}
+
+// upToADay converts a positive number of seconds up to a day; 0 otherwise.
+func upToADay(secs float64) time.Duration {
+	if secs <= 0 || secs > 86400 {
+		return 0
+	}
+	return time.Duration(secs * float64(time.Second))
 }
 
 // parseErrorBody extracts ProfitWell's (DRF's) message and field errors.
@@ -253,11 +246,14 @@ func parseErrorBody(status int, h http.Header, body []byte, secret string) (stri
 	return clean(string(trimmed), secret), nil
 }
 
+// messageKeys hold an error body's message, in order of preference.
+var messageKeys = []string{"detail", "non_field_errors", "message", "error"}
+
 // fromObject reads {"detail": ...}, {"non_field_errors": [...]} and
 // {"<field>": [...]} bodies.
 func fromObject(obj map[string]json.RawMessage, secret string) (string, []FieldError) {
 	var msg string
-	for _, k := range []string{"detail", "non_field_errors", "message", "error"} {
+	for _, k := range messageKeys {
 		if raw, ok := obj[k]; ok {
 			if msg = clean(firstText(raw), secret); msg != "" {
 				break
@@ -266,8 +262,7 @@ func fromObject(obj map[string]json.RawMessage, secret string) (string, []FieldE
 	}
 	var fields []FieldError
 	for k, raw := range obj {
-		switch k {
-		case "detail", "non_field_errors", "message", "error", "status", "code", "status_code":
+		if slices.Contains(messageKeys, k) || k == "status" || k == "code" || k == "status_code" {
 			continue
 		}
 		fields = append(fields, FieldError{Name: clean(k, secret), Message: clean(allText(raw), secret)})

@@ -45,58 +45,43 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help:    "Time spent waiting for the per-token rate limiter before a request.",
 			Buckets: []float64{0, .01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}),
+		circuit: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "connector_upstream_circuit_open",
+			Help: "Circuits (one per token and endpoint) refusing calls to ProfitWell after repeated failures.",
+		}),
 	}
-	m.circuit = prometheus.NewGauge(prometheus.GaugeOpts{
-		Name: "connector_upstream_circuit_open",
-		Help: "Circuits (one per token and endpoint) refusing calls to ProfitWell after repeated failures.",
-	})
 	var err error
-	if m.circuit, err = register(reg, m.circuit); err != nil {
-		return nil, err
-	}
-	if m.requests, err = register(reg, m.requests); err != nil {
-		return nil, err
-	}
-	if m.duration, err = register(reg, m.duration); err != nil {
-		return nil, err
-	}
-	if m.retries, err = register(reg, m.retries); err != nil {
-		return nil, err
-	}
-	if m.pacing, err = register(reg, m.pacing); err != nil {
+	registerInto(reg, &m.circuit, &err)
+	registerInto(reg, &m.requests, &err)
+	registerInto(reg, &m.duration, &err)
+	registerInto(reg, &m.retries, &err)
+	registerInto(reg, &m.pacing, &err)
+	if err != nil {
 		return nil, err
 	}
 	return m, nil
 }
 
-// register registers c, or reuses the identical collector a previous client
-// registered on the same registry, so two clients never panic.
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
-	err := reg.Register(c)
-	if err == nil {
-		return c, nil
+// registerInto registers *c, or replaces it with the identical collector a
+// previous client registered on the same registry, so two clients never
+// panic. It does nothing once *err is set.
+func registerInto[C prometheus.Collector](reg prometheus.Registerer, c *C, err *error) {
+	if *err != nil {
+		return
 	}
 	var are prometheus.AlreadyRegisteredError
-	if errors.As(err, &are) {
+	if *err = reg.Register(*c); errors.As(*err, &are) {
 		if existing, ok := are.ExistingCollector.(C); ok {
-			return existing, nil
+			*c, *err = existing, nil
 		}
 	}
-	return c, err
 }
 
 // statusClass is the status_class label of an answer's status; 0 (no
 // answer) is "error".
 func statusClass(status int) string {
-	switch {
-	case status >= 200 && status < 300:
-		return "2xx"
-	case status >= 300 && status < 400:
-		return "3xx"
-	case status >= 400 && status < 500:
-		return "4xx"
-	case status >= 500 && status < 600:
-		return "5xx"
+	if status >= 200 && status < 600 {
+		return [...]string{"2xx", "3xx", "4xx", "5xx"}[status/100-2]
 	}
 	return "error"
 }

@@ -355,10 +355,10 @@ func rawSegment(seg string) (string, string) {
 		if seg[i] != '%' {
 			continue
 		}
-		if i+2 >= len(seg) || !isHex(seg[i+1]) || !isHex(seg[i+2]) {
+		c, err := strconv.ParseUint(seg[i+1:min(i+3, len(seg))], 16, 8)
+		switch {
+		case err != nil || i+2 >= len(seg):
 			return "", "has a malformed percent-encoding (% must be followed by two hexadecimal digits)"
-		}
-		switch c := unhex(seg[i+1])<<4 | unhex(seg[i+2]); {
 		case c == '.' || c == '/' || c == '\\' || c == '%':
 			return "", `must not percent-encode ".", "/", "\" or "%" (%2e, %2f, %5c, %25)`
 		case c < 0x20 || c == 0x7f:
@@ -404,18 +404,4 @@ func rawBadRune(r rune) string {
 		return `must not contain characters that stand for / \ . % # ? @ or : (such as ／ or ．)`
 	}
 	return ""
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c >= 'a':
-		return c - 'a' + 10
-	case c >= 'A':
-		return c - 'A' + 10
-	}
-	return c - '0'
 }
