@@ -471,10 +471,7 @@ func (s *Session) attempt(ctx context.Context, rq *request, n int, handle handle
 		}
 		ev.Msg("profitwell request")
 	}
-	if aerr != nil {
-		return aerr
-	}
-	return nil
+	return aerr
 }
 
 // logger is the context's zerolog logger when it carries an enabled one (so
@@ -486,7 +483,8 @@ func (s *Session) logger(ctx context.Context) *zerolog.Logger {
 	return &s.c.log
 }
 
-// send performs the HTTP exchange and reads the (capped) body.
+// send performs the HTTP exchange and reads the (capped) body. The caller
+// releases the response, also when send fails.
 func (s *Session) send(ctx context.Context, rq *request) (*response, *attemptError) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
@@ -563,7 +561,6 @@ func (s *Session) send(ctx context.Context, rq *request) (*response, *attemptErr
 	atEOF = rerr == nil && n <= limit
 	if n > limit {
 		if ok || rq.raw {
-			res.release()
 			return res, &attemptError{Error: &Error{Kind: KindUnavailable, Op: rq.op, Status: resp.StatusCode,
 				Message:        fmt.Sprintf("response body exceeds %d bytes", limit),
 				OutcomeUnknown: unknown}}
@@ -572,11 +569,9 @@ func (s *Session) send(ctx context.Context, rq *request) (*response, *attemptErr
 	}
 	if rerr != nil {
 		if cerr := ctx.Err(); cerr != nil {
-			res.release()
 			return res, &attemptError{Error: timeoutError(rq, cerr, "while reading the response", true)}
 		}
 		if ok || rq.raw {
-			res.release()
 			return res, &attemptError{Error: &Error{Kind: KindUnavailable, Op: rq.op, Status: resp.StatusCode,
 				Message: "truncated response body", Err: unwrapURLError(rerr), OutcomeUnknown: unknown}}
 		}

@@ -79,9 +79,6 @@ func (t Token) Format(f fmt.State, verb rune) {
 	_, _ = f.Write([]byte(redacted))
 }
 
-// MarshalJSON encodes the token as the JSON string "[REDACTED]".
-func (t Token) MarshalJSON() ([]byte, error) { return []byte(`"` + redacted + `"`), nil }
-
-// MarshalText encodes the token as "[REDACTED]" (used by encoding/json for
-// map keys, by zerolog and by other text encoders).
+// MarshalText encodes the token as "[REDACTED]" (so encoding/json writes
+// the JSON string "[REDACTED]", as a value or a map key).
 func (t Token) MarshalText() ([]byte, error) { return []byte(redacted), nil }

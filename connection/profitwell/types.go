@@ -278,27 +278,19 @@ func (c *Company) UnmarshalJSON(b []byte) error {
 type flexInt int64
 
 func (f *flexInt) UnmarshalJSON(b []byte) error {
-	if len(b) == 0 || string(b) == "null" {
+	var s flexString
+	if s.UnmarshalJSON(b) != nil {
+		s = flexString(b) // neither text nor a number: refused below
+	}
+	if s == "" {
 		*f = 0
 		return nil
 	}
-	s := string(b)
-	if b[0] == '"' {
-		var str string
-		if err := json.Unmarshal(b, &str); err != nil {
-			return err
-		}
-		if str == "" {
-			*f = 0
-			return nil
-		}
-		s = str
-	}
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+	if n, err := strconv.ParseInt(string(s), 10, 64); err == nil {
 		*f = flexInt(n)
 		return nil
 	}
-	x, err := strconv.ParseFloat(s, 64)
+	x, err := strconv.ParseFloat(string(s), 64)
 	if err != nil || math.IsNaN(x) || math.IsInf(x, 0) || math.Abs(x) >= 1<<63 {
 		return fmt.Errorf("not a whole number: %.40q", s)
 	}
