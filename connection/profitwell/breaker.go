@@ -44,11 +44,11 @@ func newBreaker(failures int, openFor time.Duration, m *metrics) *breaker {
 	if failures == 0 {
 		failures = defaultBreakerFailures
 	}
-	m.setCircuitsOpen(0)
+	m.circuit.Set(0)
 	b := &breaker{failures: failures, openFor: openFor, m: m}
 	b.circuits, _ = lru.NewWithEvict(maxBreakers, func(_ string, cb *gobreaker.TwoStepCircuitBreaker[struct{}]) {
 		if cb.State() == gobreaker.StateOpen {
-			m.addCircuitsOpen(-1)
+			m.circuit.Dec()
 		}
 	})
 	return b
@@ -65,9 +65,9 @@ func (b *breaker) circuit(key string) *gobreaker.TwoStepCircuitBreaker[struct{}]
 			OnStateChange: func(_ string, from, to gobreaker.State) {
 				switch {
 				case to == gobreaker.StateOpen:
-					b.m.addCircuitsOpen(1)
+					b.m.circuit.Inc()
 				case from == gobreaker.StateOpen:
-					b.m.addCircuitsOpen(-1)
+					b.m.circuit.Dec()
 				}
 			},
 		})
@@ -113,15 +113,9 @@ func breakerEndpoint(rq *request) string {
 
 // upstreamFailed tells whether an attempt counts against ProfitWell.
 func upstreamFailed(status int, aerr *attemptError) error {
-	if status >= 500 {
-		return errUpstreamFailed
-	}
-	if aerr == nil || status != 0 {
-		return nil
-	}
-	// No answer at all: a connection failure or ProfitWell's header
+	// With no answer at all, a connection failure or ProfitWell's header
 	// timeout counts; the caller's own deadline does not.
-	if aerr.Kind == KindUnavailable {
+	if status >= 500 || status == 0 && aerr != nil && aerr.Kind == KindUnavailable {
 		return errUpstreamFailed
 	}
 	return nil

@@ -86,7 +86,7 @@ type Config struct {
 	MaxBodyBytes int64
 	// UserAgent is sent on every request; "" means "profitwell-connector".
 	UserAgent string
-	// Registerer receives the client's metrics; nil disables metrics.
+	// Registerer receives the client's metrics; nil registers none.
 	// Several clients may share one registry (the collectors are shared).
 	Registerer prometheus.Registerer
 	// Logger receives one debug line per upstream attempt (endpoint
@@ -350,7 +350,7 @@ func (s *Session) run(ctx context.Context, rq *request, handle handler) *Error {
 			return perr
 		}
 		if attempt > 1 {
-			s.c.metrics.observeRetry(rq.op)
+			s.c.metrics.retries.WithLabelValues(rq.op).Inc()
 		}
 		aerr := s.attempt(ctx, rq, attempt, handle)
 		if aerr == nil {
@@ -416,7 +416,7 @@ func (s *Session) pace(ctx context.Context, rq *request) *Error {
 	var pe *PaceError
 	switch {
 	case err == nil:
-		s.c.metrics.observePacing(waited)
+		s.c.metrics.pacing.Observe(waited.Seconds())
 		return nil
 	case errors.As(err, &pe):
 		return &Error{Kind: KindRateLimited, Op: rq.op, RetryAfter: pe.Wait,

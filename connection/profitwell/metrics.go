@@ -11,8 +11,8 @@ import (
 // path, so labels stay bounded.
 const rawEndpoint = "raw"
 
-// metrics are the client's Prometheus collectors. A nil *metrics records
-// nothing. Labels are bounded: endpoint is a template ("GET /v2/users/{id}/")
+// metrics are the client's Prometheus collectors, registered only when the
+// client has a Registerer. Labels are bounded: endpoint is a template ("GET /v2/users/{id}/")
 // or "raw"; status_class is 2xx, 3xx, 4xx, 5xx or error.
 type metrics struct {
 	requests *prometheus.CounterVec
@@ -23,9 +23,6 @@ type metrics struct {
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
-	if reg == nil {
-		return nil, nil
-	}
 	m := &metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "connector_upstream_requests_total",
@@ -49,6 +46,9 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "connector_upstream_circuit_open",
 			Help: "Circuits (one per token and endpoint) refusing calls to ProfitWell after repeated failures.",
 		}),
+	}
+	if reg == nil {
+		return m, nil
 	}
 	var err error
 	registerInto(reg, &m.circuit, &err)
@@ -87,37 +87,6 @@ func statusClass(status int) string {
 }
 
 func (m *metrics) observeRequest(endpoint string, status int, d time.Duration) {
-	if m == nil {
-		return
-	}
 	m.requests.WithLabelValues(endpoint, statusClass(status)).Inc()
 	m.duration.WithLabelValues(endpoint).Observe(d.Seconds())
-}
-
-func (m *metrics) observeRetry(endpoint string) {
-	if m == nil {
-		return
-	}
-	m.retries.WithLabelValues(endpoint).Inc()
-}
-
-func (m *metrics) observePacing(d time.Duration) {
-	if m == nil {
-		return
-	}
-	m.pacing.Observe(d.Seconds())
-}
-
-func (m *metrics) setCircuitsOpen(n float64) {
-	if m == nil {
-		return
-	}
-	m.circuit.Set(n)
-}
-
-func (m *metrics) addCircuitsOpen(n float64) {
-	if m == nil {
-		return
-	}
-	m.circuit.Add(n)
 }
