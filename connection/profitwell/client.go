@@ -328,13 +328,10 @@ type attemptError struct {
 	circuitOpen bool // refused by the open circuit: retrying now is pointless
 }
 
-// handler inspects one attempt's response. It returns nil to finish the
-// call, or an error (classified) that the engine may retry.
-type handler func(res *response) *Error
-
-// run sends rq until handle accepts a response, a non-retryable error occurs,
-// attempts run out, or the deadline forbids waiting.
-func (s *Session) run(ctx context.Context, rq *request, handle handler) *Error {
+// run sends rq until handle accepts a response (returns nil; the error it
+// returns otherwise is classified and may be retried), a non-retryable error
+// occurs, attempts run out, or the deadline forbids waiting.
+func (s *Session) run(ctx context.Context, rq *request, handle func(*response) *Error) *Error {
 	if s.tok.IsZero() {
 		return &Error{Kind: KindUnauthorized, Op: rq.op, Message: "no ProfitWell token"}
 	}
@@ -428,9 +425,6 @@ func (s *Session) pace(ctx context.Context, rq *request) *Error {
 }
 
 func timeoutError(rq *request, cause error, when string, outcomeUnknown bool) *Error {
-	if cause == nil {
-		cause = context.DeadlineExceeded
-	}
 	msg := "deadline exceeded " + when
 	if errors.Is(cause, context.Canceled) {
 		msg = "canceled " + when
@@ -440,7 +434,7 @@ func timeoutError(rq *request, cause error, when string, outcomeUnknown bool) *E
 }
 
 // attempt sends rq once and hands a complete response to handle.
-func (s *Session) attempt(ctx context.Context, rq *request, n int, handle handler) *attemptError {
+func (s *Session) attempt(ctx context.Context, rq *request, n int, handle func(*response) *Error) *attemptError {
 	done, open := s.c.breaker.allow(s.tok.Hash(), rq)
 	if open != nil {
 		return &attemptError{Error: &Error{Kind: KindUnavailable, Op: rq.op, RetryAfter: s.c.breaker.openFor,

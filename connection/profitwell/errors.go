@@ -226,18 +226,13 @@ func parseErrorBody(status int, h http.Header, body []byte, secret string) (stri
 		if err := json.Unmarshal(trimmed, &obj); err == nil {
 			return fromObject(obj, secret)
 		}
-	case '[':
+	case '[', '"':
 		var list []json.RawMessage
-		if err := json.Unmarshal(trimmed, &list); err == nil {
-			if len(list) > 0 {
-				return clean(firstText(list[0]), secret), nil
-			}
+		if json.Unmarshal(trimmed, &list) == nil && len(list) == 0 {
 			return http.StatusText(status), nil
 		}
-	case '"':
-		var s string
-		if err := json.Unmarshal(trimmed, &s); err == nil {
-			return clean(s, secret), nil
+		if json.Valid(trimmed) {
+			return clean(firstText(trimmed), secret), nil
 		}
 	}
 	if !utf8.Valid(trimmed) {

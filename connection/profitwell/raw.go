@@ -107,23 +107,18 @@ func (s *Session) Do(ctx context.Context, in RawRequest) (RawResponse, error) {
 		return RawResponse{}, err
 	}
 	secret := s.tok.Reveal()
-	var out, last5xx RawResponse
-	handle := func(res *response) *Error {
+	var out RawResponse // the last answer
+	rerr := s.run(ctx, rq, func(res *response) *Error {
 		if res.status == http.StatusTooManyRequests {
 			return classifyStatus(rawEndpoint, res.status, res.header, res.body.Bytes(), secret, s.c.now())
 		}
-		r := rawResponse(res, secret)
+		out = rawResponse(res, secret)
 		if res.status >= 500 && rq.idempotent() {
-			last5xx = r
 			return &Error{Kind: KindUnavailable, Op: rawEndpoint, Status: res.status, Message: http.StatusText(res.status)}
 		}
-		out = r
 		return nil
-	}
-	if rerr := s.run(ctx, rq, handle); rerr != nil {
-		if rerr.Kind == KindUnavailable && rerr.Status >= 500 && last5xx.Status == rerr.Status {
-			return last5xx, nil
-		}
+	})
+	if rerr != nil && (rerr.Kind != KindUnavailable || rerr.Status < 500 || out.Status != rerr.Status) {
 		return RawResponse{}, rerr
 	}
 	return out, nil
@@ -216,10 +211,7 @@ const rawAPIRoot = "/v2"
 // RawTarget, CheckRawHeader) and turns it into a request on the fixed base
 // URL.
 func buildRaw(in RawRequest) (*request, error) {
-	method := in.Method
-	if method == "" {
-		method = http.MethodGet
-	}
+	method := orDefault(in.Method, http.MethodGet)
 	switch method {
 	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
 	default:
