@@ -90,31 +90,27 @@ func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("profitwell: ")
 	if e.Op != "" {
-		b.WriteString(e.Op)
-		b.WriteString(": ")
+		b.WriteString(e.Op + ": ")
 	}
 	if e.Status != 0 {
 		b.WriteString(strconv.Itoa(e.Status))
 	} else {
 		b.WriteString(string(e.Kind))
 	}
-	switch {
-	case e.Message != "" && e.Err != nil:
-		b.WriteString(" " + e.Message + ": " + e.Err.Error())
-	case e.Message != "":
+	sep := " "
+	if e.Message != "" {
 		b.WriteString(" " + e.Message)
-	case e.Err != nil:
-		b.WriteString(" " + e.Err.Error())
+		sep = ": "
 	}
-	for i, f := range e.Fields {
-		sep := "; "
-		if i == 0 {
-			sep = " ("
-		}
-		b.WriteString(sep + f.Name + ": " + f.Message)
+	if e.Err != nil {
+		b.WriteString(sep + e.Err.Error())
 	}
 	if len(e.Fields) > 0 {
-		b.WriteByte(')')
+		parts := make([]string, len(e.Fields))
+		for i, f := range e.Fields {
+			parts[i] = f.Name + ": " + f.Message
+		}
+		b.WriteString(" (" + strings.Join(parts, "; ") + ")")
 	}
 	if e.RetryAfter > 0 {
 		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter.Round(time.Millisecond))
@@ -152,7 +148,7 @@ func classifyStatus(op string, status int, h http.Header, body []byte, secret st
 		}
 		e.Message = clean(e.Message, secret)
 		return e
-	case status >= 500:
+	case status >= 500 || status < 300: // 5xx, 1xx or other oddities
 		e.Kind = KindUnavailable
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
 		e.Kind = KindUnauthorized
@@ -160,10 +156,8 @@ func classifyStatus(op string, status int, h http.Header, body []byte, secret st
 		e.Kind = KindNotFound
 	case status == http.StatusTooManyRequests:
 		e.Kind = KindRateLimited
-	case status >= 400:
+	default:
 		e.Kind = KindInvalid
-	default: // 1xx or other oddities
-		e.Kind = KindUnavailable
 	}
 	e.Message, e.Fields = parseErrorBody(status, h, body, secret)
 	if e.Kind == KindInvalid {

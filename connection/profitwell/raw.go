@@ -279,15 +279,12 @@ func RawTarget(in string) (path string, query url.Values, problem string) {
 			return "", nil, msg
 		}
 	}
-	first, _ := utf8.DecodeRuneInString(in)
-	last, _ := utf8.DecodeLastRuneInString(in)
-	if unicode.IsSpace(first) || unicode.IsSpace(last) {
+	switch {
+	case strings.TrimSpace(in) != in:
 		return "", nil, "must not start or end with spaces"
-	}
-	if strings.Contains(in, "#") {
+	case strings.Contains(in, "#"):
 		return "", nil, "must not contain a fragment (#)"
-	}
-	if strings.HasPrefix(in, "//") {
+	case strings.HasPrefix(in, "//"):
 		return "", nil, "must be a path relative to https://api.profitwell.com/v2, not a host (//…)"
 	}
 	p, rawQuery, _ := strings.Cut(in, "?")
