@@ -41,9 +41,6 @@ func newBreaker(failures int, openFor time.Duration, m *metrics) *breaker {
 	if failures < 0 {
 		return &breaker{openFor: openFor}
 	}
-	if failures == 0 {
-		failures = defaultBreakerFailures
-	}
 	m.circuit.Set(0)
 	b := &breaker{failures: failures, openFor: openFor, m: m}
 	b.circuits, _ = lru.NewWithEvict(maxBreakers, func(_ string, cb *gobreaker.TwoStepCircuitBreaker[struct{}]) {

@@ -61,6 +61,7 @@ func call[T any](ctx context.Context, s *Session, op, id, query string, in any, 
 		}
 		rq.body = b
 	}
+	// out stays zero unless the call succeeds.
 	err := s.run(ctx, rq, func(res *response) *Error {
 		if res.status < 200 || res.status >= 300 {
 			e := classifyStatus(op, res.status, res.header, res.body.Bytes(), s.tok.Reveal(), s.c.now())
@@ -81,8 +82,7 @@ func call[T any](ctx context.Context, s *Session, op, id, query string, in any, 
 		return nil
 	})
 	if err != nil {
-		var zero T
-		return zero, err
+		return out, err
 	}
 	return out, nil
 }

@@ -47,7 +47,7 @@ func TestNewValidatesConfig(t *testing.T) {
 	assert.Equal(t, DefaultBackoffBase, c.backoffBase)
 	assert.Equal(t, DefaultBackoffMax, c.backoffMax)
 	assert.Equal(t, int64(DefaultMaxBodyBytes), c.maxBody)
-	assert.Equal(t, DefaultUserAgent, c.userAgent)
+	assert.Equal(t, []string{DefaultUserAgent}, c.userAgent)
 	lp, ok := c.pacer.(*localPacer)
 	require.True(t, ok)
 	assert.Equal(t, 25, lp.burst)

@@ -114,25 +114,22 @@ type Config struct {
 // Client is a ProfitWell API client. It is safe for concurrent use; create
 // one per process and bind it to a token per execution with Session.
 type Client struct {
-	base    string   // scheme://host[/prefix], no trailing slash
-	baseURL *url.URL // base, parsed
-	hc      *http.Client
-	rt      http.RoundTripper // hc's transport, used directly when hc adds nothing to it
-	// userAgentHeader is the User-Agent header's value slice, shared by
-	// every request.
-	userAgentHeader []string
-	traceable       bool // the transport is an *http.Transport, so httptrace is reliable
-	pacer           Pacer
-	breaker         *breaker
-	metrics         *metrics
-	log             zerolog.Logger
-	now             func() time.Time
-	userAgent       string
-	maxAttempts     int
-	backoffBase     time.Duration
-	backoffMax      time.Duration
-	maxBody         int64
-	jitter          func(ceiling time.Duration) time.Duration // uniform in [0, ceiling]; replaced in tests
+	base        string   // scheme://host[/prefix], no trailing slash
+	baseURL     *url.URL // base, parsed
+	hc          *http.Client
+	rt          http.RoundTripper // hc's transport, used directly when hc adds nothing to it
+	userAgent   []string          // the User-Agent header's value slice, shared by every request
+	traceable   bool              // the transport is an *http.Transport, so httptrace is reliable
+	pacer       Pacer
+	breaker     *breaker
+	metrics     *metrics
+	log         zerolog.Logger
+	now         func() time.Time
+	maxAttempts int
+	backoffBase time.Duration
+	backoffMax  time.Duration
+	maxBody     int64
+	jitter      func(ceiling time.Duration) time.Duration // uniform in [0, ceiling]; replaced in tests
 }
 
 // New validates cfg, applies defaults and returns a Client.
@@ -163,19 +160,16 @@ func New(cfg Config) (*Client, error) {
 		baseURL:     baseURL,
 		log:         cfg.Logger,
 		now:         cfg.Now,
-		userAgent:   orDefault(cfg.UserAgent, DefaultUserAgent),
+		userAgent:   []string{orDefault(cfg.UserAgent, DefaultUserAgent)},
 		maxAttempts: orDefault(cfg.MaxAttempts, DefaultMaxAttempts),
 		backoffBase: orDefault(cfg.BackoffBase, DefaultBackoffBase),
-		backoffMax:  orDefault(cfg.BackoffMax, DefaultBackoffMax),
+		backoffMax:  max(orDefault(cfg.BackoffMax, DefaultBackoffMax), orDefault(cfg.BackoffBase, DefaultBackoffBase)),
 		maxBody:     orDefault(cfg.MaxBodyBytes, DefaultMaxBodyBytes),
 	}
 	if c.now == nil {
 		c.now = time.Now
 	}
 	c.jitter = func(d time.Duration) time.Duration { return rand.N(d + 1) }
-	if c.backoffMax < c.backoffBase {
-		c.backoffMax = c.backoffBase
-	}
 	c.pacer = cfg.Pacer
 	if c.pacer == nil {
 		c.pacer = NewLocalPacer(orDefault(cfg.Rate, DefaultRate), orDefault(cfg.Burst, DefaultBurst))
@@ -183,8 +177,8 @@ func New(cfg Config) (*Client, error) {
 	if c.metrics, err = newMetrics(cfg.Registerer); err != nil {
 		return nil, fmt.Errorf("profitwell: register metrics: %w", err)
 	}
-	c.userAgentHeader = []string{c.userAgent}
-	c.breaker = newBreaker(cfg.BreakerFailures, orDefault(cfg.BreakerOpenFor, DefaultBreakerOpenFor), c.metrics)
+	c.breaker = newBreaker(orDefault(cfg.BreakerFailures, defaultBreakerFailures),
+		orDefault(cfg.BreakerOpenFor, DefaultBreakerOpenFor), c.metrics)
 	if cfg.HTTPClient != nil {
 		hc := *cfg.HTTPClient // a copy: we must not change the caller's redirect policy
 		c.hc = &hc
@@ -192,18 +186,13 @@ func New(cfg Config) (*Client, error) {
 		c.hc = &http.Client{Transport: newTransport()}
 	}
 	c.hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	switch c.hc.Transport.(type) {
-	case nil, *http.Transport:
-		c.traceable = true
-	}
+	_, isTransport := c.hc.Transport.(*http.Transport)
+	c.traceable = isTransport || c.hc.Transport == nil
 	// With redirects refused, a client without a cookie jar or timeout is
 	// its transport plus a per-request copy of the headers (kept for
 	// redirects that never happen): requests then go to the transport.
 	if c.hc.Jar == nil && c.hc.Timeout == 0 {
-		c.rt = c.hc.Transport
-		if c.rt == nil {
-			c.rt = http.DefaultTransport
-		}
+		c.rt = orDefault(c.hc.Transport, http.DefaultTransport)
 	}
 	return c, nil
 }
@@ -515,7 +504,7 @@ func (s *Session) send(ctx context.Context, rq *request) (*response, *attemptErr
 	if len(rq.body) > 0 && req.Header.Get("Content-Type") == "" {
 		req.Header["Content-Type"] = jsonMediaType
 	}
-	req.Header["User-Agent"] = s.c.userAgentHeader
+	req.Header["User-Agent"] = s.c.userAgent
 	req.Header["Authorization"] = []string{s.tok.Reveal()}
 
 	var resp *http.Response
