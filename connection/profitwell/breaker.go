@@ -101,11 +101,8 @@ func breakerEndpoint(rq *request) string {
 	if !rq.raw {
 		return rq.op
 	}
-	rest := strings.TrimPrefix(rq.path, "/v2/")
-	if i := strings.IndexByte(rest, '/'); i >= 0 {
-		rest = rest[:i]
-	}
-	return rq.op + ":" + rest
+	resource, _, _ := strings.Cut(strings.TrimPrefix(rq.path, "/v2/"), "/")
+	return rq.op + ":" + resource
 }
 
 // upstreamFailed tells whether an attempt counts against ProfitWell.

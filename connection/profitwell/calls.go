@@ -305,16 +305,14 @@ func (q MetricsQuery) encode(month string) string {
 	if q.PlanID != "" {
 		parts = append(parts, "plan_id="+url.QueryEscape(q.PlanID))
 	}
-	if len(q.Metrics) > 0 {
-		names := make([]string, 0, len(q.Metrics))
-		for _, m := range q.Metrics {
-			if m = strings.TrimSpace(m); m != "" {
-				names = append(names, url.QueryEscape(m))
-			}
+	var names []string
+	for _, m := range q.Metrics {
+		if m = strings.TrimSpace(m); m != "" {
+			names = append(names, url.QueryEscape(m))
 		}
-		if len(names) > 0 {
-			parts = append(parts, "metrics="+strings.Join(names, ","))
-		}
+	}
+	if len(names) > 0 {
+		parts = append(parts, "metrics="+strings.Join(names, ","))
 	}
 	return strings.Join(parts, "&")
 }

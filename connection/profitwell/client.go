@@ -18,6 +18,7 @@ package profitwell
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -160,11 +161,11 @@ func New(cfg Config) (*Client, error) {
 		baseURL:     baseURL,
 		log:         cfg.Logger,
 		now:         cfg.Now,
-		userAgent:   []string{orDefault(cfg.UserAgent, DefaultUserAgent)},
-		maxAttempts: orDefault(cfg.MaxAttempts, DefaultMaxAttempts),
-		backoffBase: orDefault(cfg.BackoffBase, DefaultBackoffBase),
-		backoffMax:  max(orDefault(cfg.BackoffMax, DefaultBackoffMax), orDefault(cfg.BackoffBase, DefaultBackoffBase)),
-		maxBody:     orDefault(cfg.MaxBodyBytes, DefaultMaxBodyBytes),
+		userAgent:   []string{cmp.Or(cfg.UserAgent, DefaultUserAgent)},
+		maxAttempts: cmp.Or(cfg.MaxAttempts, DefaultMaxAttempts),
+		backoffBase: cmp.Or(cfg.BackoffBase, DefaultBackoffBase),
+		backoffMax:  max(cmp.Or(cfg.BackoffMax, DefaultBackoffMax), cmp.Or(cfg.BackoffBase, DefaultBackoffBase)),
+		maxBody:     cmp.Or(cfg.MaxBodyBytes, DefaultMaxBodyBytes),
 	}
 	if c.now == nil {
 		c.now = time.Now
@@ -172,13 +173,13 @@ func New(cfg Config) (*Client, error) {
 	c.jitter = func(d time.Duration) time.Duration { return rand.N(d + 1) }
 	c.pacer = cfg.Pacer
 	if c.pacer == nil {
-		c.pacer = NewLocalPacer(orDefault(cfg.Rate, DefaultRate), orDefault(cfg.Burst, DefaultBurst))
+		c.pacer = NewLocalPacer(cmp.Or(cfg.Rate, DefaultRate), cmp.Or(cfg.Burst, DefaultBurst))
 	}
 	if c.metrics, err = newMetrics(cfg.Registerer); err != nil {
 		return nil, fmt.Errorf("profitwell: register metrics: %w", err)
 	}
-	c.breaker = newBreaker(orDefault(cfg.BreakerFailures, defaultBreakerFailures),
-		orDefault(cfg.BreakerOpenFor, DefaultBreakerOpenFor), c.metrics)
+	c.breaker = newBreaker(cmp.Or(cfg.BreakerFailures, defaultBreakerFailures),
+		cmp.Or(cfg.BreakerOpenFor, DefaultBreakerOpenFor), c.metrics)
 	if cfg.HTTPClient != nil {
 		hc := *cfg.HTTPClient // a copy: we must not change the caller's redirect policy
 		c.hc = &hc
@@ -192,17 +193,9 @@ func New(cfg Config) (*Client, error) {
 	// its transport plus a per-request copy of the headers (kept for
 	// redirects that never happen): requests then go to the transport.
 	if c.hc.Jar == nil && c.hc.Timeout == 0 {
-		c.rt = orDefault(c.hc.Transport, http.DefaultTransport)
+		c.rt = cmp.Or(c.hc.Transport, http.DefaultTransport)
 	}
 	return c, nil
-}
-
-func orDefault[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }
 
 func parseBaseURL(raw string) (string, error) {

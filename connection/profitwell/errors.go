@@ -161,11 +161,12 @@ func classifyStatus(op string, status int, h http.Header, body []byte, secret st
 	}
 	e.Message, e.Fields = parseErrorBody(status, h, body, secret)
 	if e.Kind == KindInvalid {
-		switch {
-		case containsFold(e.Message, "request was throttled"):
+		switch msg := strings.ToLower(e.Message); {
+		case strings.Contains(msg, "request was throttled"):
 			e.Kind = KindRateLimited
-		case containsFold(e.Message, "already exists") ||
-			slices.ContainsFunc(e.Fields, func(f FieldError) bool { return containsFold(f.Message, "already exists") }):
+		case strings.Contains(msg, "already exists") || slices.ContainsFunc(e.Fields, func(f FieldError) bool {
+			return strings.Contains(strings.ToLower(f.Message), "already exists")
+		}):
 			e.Kind = KindDuplicate
 		}
 	}
@@ -317,8 +318,4 @@ func clean(s, secret string) string {
 		s = string(r[:maxMessageLen-1]) + "…"
 	}
 	return s
-}
-
-func containsFold(s, sub string) bool {
-	return strings.Contains(strings.ToLower(s), sub)
 }

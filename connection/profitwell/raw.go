@@ -2,6 +2,7 @@ package profitwell
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -211,7 +212,7 @@ const rawAPIRoot = "/v2"
 // RawTarget, CheckRawHeader) and turns it into a request on the fixed base
 // URL.
 func buildRaw(in RawRequest) (*request, error) {
-	method := orDefault(in.Method, http.MethodGet)
+	method := cmp.Or(in.Method, http.MethodGet)
 	switch method {
 	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
 	default:
