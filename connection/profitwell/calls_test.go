@@ -42,7 +42,7 @@ func TestNewValidatesConfig(t *testing.T) {
 	c, err := New(Config{BaseURL: "https://api.profitwell.com/"})
 	require.NoError(t, err)
 	defer c.Close()
-	assert.Equal(t, "https://api.profitwell.com", c.base)
+	assert.Equal(t, "https://api.profitwell.com", c.baseURL.String())
 	assert.Equal(t, DefaultMaxAttempts, c.maxAttempts)
 	assert.Equal(t, DefaultBackoffBase, c.backoffBase)
 	assert.Equal(t, DefaultBackoffMax, c.backoffMax)
@@ -68,7 +68,7 @@ func TestNewValidatesConfig(t *testing.T) {
 	c2, err := New(Config{BaseURL: "http://127.0.0.1:9/emu/", HTTPClient: own})
 	require.NoError(t, err)
 	defer c2.Close()
-	assert.Equal(t, "http://127.0.0.1:9/emu", c2.base)
+	assert.Equal(t, "http://127.0.0.1:9/emu", c2.baseURL.String())
 	assert.Nil(t, own.CheckRedirect)
 	assert.NotNil(t, c2.hc.CheckRedirect)
 }
@@ -566,7 +566,7 @@ func TestNewRequestURL(t *testing.T) {
 				rq := &request{method: http.MethodGet, path: path, rawQuery: q}
 				got, err := c.newRequest(context.Background(), rq, nil)
 				require.NoError(t, err)
-				raw := c.base + path
+				raw := strings.TrimRight(base, "/") + path
 				if q != "" {
 					raw += "?" + q
 				}

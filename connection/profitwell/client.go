@@ -115,8 +115,7 @@ type Config struct {
 // Client is a ProfitWell API client. It is safe for concurrent use; create
 // one per process and bind it to a token per execution with Session.
 type Client struct {
-	base        string   // scheme://host[/prefix], no trailing slash
-	baseURL     *url.URL // base, parsed
+	baseURL     *url.URL // scheme://host[/prefix], no trailing slash
 	hc          *http.Client
 	rt          http.RoundTripper // hc's transport, used directly when hc adds nothing to it
 	userAgent   []string          // the User-Agent header's value slice, shared by every request
@@ -135,7 +134,7 @@ type Client struct {
 
 // New validates cfg, applies defaults and returns a Client.
 func New(cfg Config) (*Client, error) {
-	base, err := parseBaseURL(cfg.BaseURL)
+	baseURL, err := parseBaseURL(cfg.BaseURL)
 	if err != nil {
 		return nil, err
 	}
@@ -151,13 +150,7 @@ func New(cfg Config) (*Client, error) {
 	case cfg.MaxBodyBytes < 0:
 		return nil, fmt.Errorf("profitwell: MaxBodyBytes must be positive, got %d", cfg.MaxBodyBytes)
 	}
-	baseURL, err := url.Parse(base)
-	if err != nil {
-		return nil, fmt.Errorf("profitwell: invalid BaseURL: %w", err)
-	}
-	baseURL.Host = strings.TrimSuffix(baseURL.Host, ":") // an empty port, as net/http drops it
 	c := &Client{
-		base:        base,
 		baseURL:     baseURL,
 		log:         cfg.Logger,
 		now:         cfg.Now,
@@ -198,31 +191,35 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-func parseBaseURL(raw string) (string, error) {
+func parseBaseURL(raw string) (*url.URL, error) {
 	if raw == "" {
-		return "", errors.New("profitwell: BaseURL is required")
+		return nil, errors.New("profitwell: BaseURL is required")
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", fmt.Errorf("profitwell: invalid BaseURL: %w", err)
+		return nil, fmt.Errorf("profitwell: invalid BaseURL: %w", err)
 	}
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":
-		return "", fmt.Errorf("profitwell: BaseURL scheme must be http or https, got %q", u.Scheme)
+		return nil, fmt.Errorf("profitwell: BaseURL scheme must be http or https, got %q", u.Scheme)
 	case u.Host == "" || u.Opaque != "":
-		return "", errors.New("profitwell: BaseURL needs a host")
+		return nil, errors.New("profitwell: BaseURL needs a host")
 	case u.User != nil:
-		return "", errors.New("profitwell: BaseURL must not contain userinfo")
+		return nil, errors.New("profitwell: BaseURL must not contain userinfo")
 	case u.RawQuery != "" || u.ForceQuery:
-		return "", errors.New("profitwell: BaseURL must not contain a query")
+		return nil, errors.New("profitwell: BaseURL must not contain a query")
 	case u.Fragment != "":
-		return "", errors.New("profitwell: BaseURL must not contain a fragment")
+		return nil, errors.New("profitwell: BaseURL must not contain a fragment")
 	}
 	p := strings.TrimRight(u.EscapedPath(), "/")
 	if strings.HasSuffix(p, "/v2") {
-		return "", errors.New(`profitwell: BaseURL must not include "/v2" (paths add it)`)
+		return nil, errors.New(`profitwell: BaseURL must not include "/v2" (paths add it)`)
 	}
-	return u.Scheme + "://" + u.Host + p, nil
+	if u, err = url.Parse(u.Scheme + "://" + u.Host + p); err != nil {
+		return nil, fmt.Errorf("profitwell: invalid BaseURL: %w", err)
+	}
+	u.Host = strings.TrimSuffix(u.Host, ":") // an empty port, as net/http drops it
+	return u, nil
 }
 
 func newTransport() *http.Transport {

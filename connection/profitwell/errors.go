@@ -211,8 +211,7 @@ func parseErrorBody(status int, h http.Header, body []byte, secret string) (stri
 	if len(trimmed) == 0 {
 		return http.StatusText(status), nil
 	}
-	ct := strings.ToLower(h.Get("Content-Type"))
-	if strings.Contains(ct, "html") || trimmed[0] == '<' {
+	if strings.Contains(strings.ToLower(h.Get("Content-Type")), "html") || trimmed[0] == '<' {
 		return fmt.Sprintf("ProfitWell returned an HTML error page (%d)", status), nil
 	}
 	switch trimmed[0] {

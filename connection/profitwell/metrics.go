@@ -12,8 +12,9 @@ import (
 const rawEndpoint = "raw"
 
 // metrics are the client's Prometheus collectors, registered only when the
-// client has a Registerer. Labels are bounded: endpoint is a template ("GET /v2/users/{id}/")
-// or "raw"; status_class is 2xx, 3xx, 4xx, 5xx or error.
+// client has a Registerer. Labels are bounded: endpoint is a template
+// ("GET /v2/users/{id}/") or "raw"; status_class is 2xx, 3xx, 4xx, 5xx or
+// error.
 type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec

@@ -23,8 +23,8 @@ var tokenMask = func() [32]byte {
 // Token is a ProfitWell private token. It redacts itself in every printed or
 // serialised form (fmt verbs, JSON, text marshalling); only Reveal returns the
 // real value, which the client uses only for the Authorization header and to
-// scrub the token from upstream answers and error texts. Tokens are comparable with ==; use Hash as a map key
-// or a log field.
+// scrub the token from upstream answers and error texts. Tokens are
+// comparable with ==; use Hash as a map key or a log field.
 type Token struct {
 	masked string // the token XOR tokenMask; never the clear text
 	hash   string // first 16 hex chars of sha256(token)
