@@ -187,9 +187,7 @@ func (s *Session) UserHistory(ctx context.Context, idOrAlias string) ([]Subscrip
 // It returns the user's history when the body is an array (or a one-record
 // slice when it is a single record), nil for {} or an empty body.
 func (s *Session) UpdateUser(ctx context.Context, idOrAlias, email string) ([]Subscription, error) {
-	body := struct {
-		Email string `json:"email"`
-	}{email}
+	body := map[string]string{"email": email}
 	return call(ctx, s, opUpdateUser, idOrAlias, "", body, func(b []byte) ([]Subscription, error) {
 		if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '[' {
 			return decodeList[Subscription](t)
@@ -229,9 +227,7 @@ func (s *Session) CreatePlan(ctx context.Context, p Plan) (Plan, error) {
 // UpdatePlan renames a plan (PUT /v2/plans/{id}/ {"name"}). It returns the
 // plan ProfitWell sent back, or {id, name} when the body is empty.
 func (s *Session) UpdatePlan(ctx context.Context, id, name string) (Plan, error) {
-	body := struct {
-		Name string `json:"name"`
-	}{name}
+	body := map[string]string{"name": name}
 	return call(ctx, s, opUpdatePlan, id, "", body, planOr(Plan{ID: id, Name: name}))
 }
 

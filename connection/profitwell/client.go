@@ -341,11 +341,9 @@ func (s *Session) run(ctx context.Context, rq *request, handle func(*response) *
 			return last
 		}
 		if wait > 0 {
-			t := time.NewTimer(wait)
 			select {
-			case <-t.C:
+			case <-time.After(wait):
 			case <-ctx.Done():
-				t.Stop()
 				return timeoutError(rq, ctx.Err(), "during retry backoff", false)
 			}
 		}

@@ -128,11 +128,7 @@ func (e *Error) Unwrap() error { return e.Err }
 // Temporary reports whether trying again later may succeed: rate limiting,
 // unavailability and timeouts.
 func (e *Error) Temporary() bool {
-	switch e.Kind {
-	case KindRateLimited, KindUnavailable, KindTimeout:
-		return true
-	}
-	return false
+	return e.Kind == KindRateLimited || e.Kind == KindUnavailable || e.Kind == KindTimeout
 }
 
 // classifyStatus builds the error for a non-2xx answer of a typed call.

@@ -68,10 +68,8 @@ func (p *localPacer) Wait(ctx context.Context, key string) (time.Duration, error
 		r.CancelAt(now)
 		return 0, &PaceError{Wait: d}
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
 	select {
-	case <-t.C:
+	case <-time.After(d):
 		return d, nil
 	case <-ctx.Done():
 		r.Cancel()
