@@ -387,11 +387,12 @@ func (s *Session) backoffCeiling(attempt int) time.Duration {
 // comes after the deadline (without touching upstream).
 func (s *Session) pace(ctx context.Context, rq *request) *Error {
 	waited, err := s.c.pacer.Wait(ctx, s.tok.Hash())
-	var pe *PaceError
-	switch {
-	case err == nil:
+	if err == nil {
 		s.c.metrics.pacing.Observe(waited.Seconds())
 		return nil
+	}
+	var pe *PaceError // declared here: it escapes, so the success path would allocate it
+	switch {
 	case errors.As(err, &pe):
 		return &Error{Kind: KindRateLimited, Op: rq.op, RetryAfter: pe.Wait,
 			Message: "too many requests for this token: no request slot before the deadline"}
@@ -466,9 +467,10 @@ func (s *Session) send(ctx context.Context, rq *request) (*response, *attemptErr
 	// ProfitWell (safe to retry) from one whose outcome is unknown; a read
 	// is retried either way, so it goes without the trace.
 	traced := s.c.traceable && !rq.idempotent()
-	var gotConn atomic.Bool
+	var gotConn *atomic.Bool // allocated only when traced
 	reqCtx := ctx
 	if traced {
+		gotConn = new(atomic.Bool)
 		reqCtx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 			GotConn: func(httptrace.GotConnInfo) { gotConn.Store(true) },
 		})

@@ -162,8 +162,7 @@ func (l customerLoose) customer() Customer {
 // the tolerant L only if a number arrived as a float or a string.
 func decodeTolerant[T, L any](body []byte, conv func(L) T) (T, error) {
 	v, err := decodeJSON[T](body)
-	var te *json.UnmarshalTypeError
-	if err == nil || !errors.As(err, &te) {
+	if err == nil || !errors.As(err, new(*json.UnmarshalTypeError)) {
 		return v, err
 	}
 	l, err := decodeJSON[L](body)
