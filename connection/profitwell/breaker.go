@@ -12,8 +12,7 @@ import (
 // DefaultBreakerOpenFor is how long an open circuit refuses calls.
 const DefaultBreakerOpenFor = 30 * time.Second
 
-// defaultBreakerFailures opens the circuit after this many consecutive
-// failures.
+// defaultBreakerFailures consecutive failures open a circuit.
 const defaultBreakerFailures = 5
 
 // maxBreakers bounds the circuits kept (one per token and endpoint); the

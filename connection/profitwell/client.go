@@ -90,11 +90,10 @@ type Config struct {
 	// Registerer receives the client's metrics; nil registers none.
 	// Several clients may share one registry (the collectors are shared).
 	Registerer prometheus.Registerer
-	// Logger receives one debug line per upstream attempt (endpoint
-	// template, status, attempt, duration_ms, error_kind); never the token,
-	// ids or bodies. A logger carried by the call's context
-	// (zerolog.Ctx, e.g. with a request id) takes precedence. The zero
-	// Logger discards.
+	// Logger receives one debug line per upstream attempt (endpoint template,
+	// status, attempt, duration_ms, error_kind; never the token, ids or
+	// bodies). A logger in the call's context (zerolog.Ctx, e.g. with a
+	// request id) takes precedence. The zero Logger discards.
 	Logger zerolog.Logger
 	// Now returns the current time, used to read HTTP-date Retry-After
 	// values; nil means time.Now. Pacing and deadlines always use the real

@@ -28,10 +28,8 @@ type RawRequest struct {
 	Path string
 	// Query is added to the path's own query, if any.
 	Query url.Values
-	// Header holds extra request headers. Those CheckRawHeader refuses by
-	// name (Authorization, Host, cookies, Content-Length, Expect, hop-by-hop
-	// and forwarding headers) are dropped; the client sets Authorization and
-	// User-Agent itself.
+	// Header holds extra request headers; those CheckRawHeader refuses by
+	// name are dropped (the client sets Authorization and User-Agent itself).
 	Header http.Header
 	// Body is sent as is (Content-Type defaults to application/json).
 	Body []byte
@@ -208,9 +206,8 @@ const MaxRawPathLen = 2048
 // rawAPIRoot is the root every raw call stays under.
 const rawAPIRoot = "/v2"
 
-// buildRaw validates a RawRequest (with the policy a caller may check first:
-// RawTarget, CheckRawHeader) and turns it into a request on the fixed base
-// URL.
+// buildRaw validates a RawRequest with the policy a caller may check first
+// (RawTarget, CheckRawHeader) and turns it into a request.
 func buildRaw(in RawRequest) (*request, error) {
 	method := cmp.Or(in.Method, http.MethodGet)
 	switch method {
@@ -297,14 +294,11 @@ func RawTarget(in string) (path string, query url.Values, problem string) {
 	case strings.Contains(head, "@"):
 		return "", nil, "must be a path relative to https://api.profitwell.com/v2 (for example /plans/), without a user or host (…@…)"
 	}
-	if !strings.HasPrefix(p, "/") {
-		p = "/" + p
-	}
-	rest := p
+	p = "/" + strings.TrimPrefix(p, "/")
 	if p == rawAPIRoot || strings.HasPrefix(p, rawAPIRoot+"/") {
-		rest = p[len(rawAPIRoot):] // "/v2/plans/" is taken as is
+		p = p[len(rawAPIRoot):] // "/v2/plans/" is taken as is
 	}
-	segs := strings.Split(strings.TrimPrefix(rest, "/"), "/")
+	segs := strings.Split(strings.TrimPrefix(p, "/"), "/")
 	if segs[len(segs)-1] == "" {
 		segs = segs[:len(segs)-1] // the trailing slash
 	}
