@@ -50,9 +50,27 @@ func newBreaker(failures int, openFor time.Duration, m *metrics) *breaker {
 	return b
 }
 
-// circuit returns the circuit of one token and endpoint.
-func (b *breaker) circuit(key string) *gobreaker.TwoStepCircuitBreaker[struct{}] {
-	return getOrAdd(b.circuits, key, func() *gobreaker.TwoStepCircuitBreaker[struct{}] {
+// getOrAdd returns key's value in c, adding mk's when there is none (of two
+// racing callers' values, the first added is kept and returned to both).
+func getOrAdd[V any](c *lru.Cache[string, V], key string, mk func() V) V {
+	if v, ok := c.Get(key); ok {
+		return v
+	}
+	v := mk()
+	if prev, ok, _ := c.PeekOrAdd(key, v); ok {
+		return prev
+	}
+	return v
+}
+
+// allow asks the circuit of a token (its hash) and an endpoint, made on
+// first use, to send one request. On success done must be called with the
+// attempt's outcome (errUpstreamFailed or nil).
+func (b *breaker) allow(tokenHash string, rq *request) (done func(error), err error) {
+	if b.circuits == nil {
+		return func(error) {}, nil
+	}
+	return getOrAdd(b.circuits, tokenHash+"\x00"+breakerEndpoint(rq), func() *gobreaker.TwoStepCircuitBreaker[struct{}] {
 		return gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
 			Name:        "profitwell",
 			MaxRequests: 1,
@@ -67,29 +85,7 @@ func (b *breaker) circuit(key string) *gobreaker.TwoStepCircuitBreaker[struct{}]
 				}
 			},
 		})
-	})
-}
-
-// getOrAdd returns key's value in c, adding mk's when there is none.
-func getOrAdd[V any](c *lru.Cache[string, V], key string, mk func() V) V {
-	if v, ok := c.Get(key); ok {
-		return v
-	}
-	v := mk()
-	if prev, ok, _ := c.PeekOrAdd(key, v); ok {
-		return prev
-	}
-	return v
-}
-
-// allow asks to send one request of a token (its hash) to an endpoint. On
-// success done must be called with the attempt's outcome (errUpstreamFailed
-// or nil).
-func (b *breaker) allow(tokenHash string, rq *request) (done func(error), err error) {
-	if b.circuits == nil {
-		return func(error) {}, nil
-	}
-	return b.circuit(tokenHash + "\x00" + breakerEndpoint(rq)).Allow()
+	}).Allow()
 }
 
 // breakerEndpoint names the endpoint a request's circuit belongs to: its
