@@ -3,7 +3,6 @@ package profitwell
 import (
 	"errors"
 	"strings"
-	"sync"
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -13,8 +12,7 @@ import (
 // DefaultBreakerOpenFor is how long an open circuit refuses calls.
 const DefaultBreakerOpenFor = 30 * time.Second
 
-// defaultBreakerFailures opens the circuit after this many consecutive
-// failures.
+// defaultBreakerFailures consecutive failures open a circuit.
 const defaultBreakerFailures = 5
 
 // maxBreakers bounds the circuits kept (one per token and endpoint); the
@@ -29,7 +27,6 @@ const maxBreakers = 10_000
 // failures and header timeouts. A 429 or a 4xx concerns the request, so it
 // never opens one; nor does a caller's own short deadline.
 type breaker struct {
-	mu       sync.Mutex
 	circuits *lru.Cache[string, *gobreaker.TwoStepCircuitBreaker[struct{}]]
 	failures int
 	openFor  time.Duration
@@ -43,52 +40,52 @@ func newBreaker(failures int, openFor time.Duration, m *metrics) *breaker {
 	if failures < 0 {
 		return &breaker{openFor: openFor}
 	}
-	if failures == 0 {
-		failures = defaultBreakerFailures
-	}
-	m.setCircuitsOpen(0)
+	m.circuit.Set(0)
 	b := &breaker{failures: failures, openFor: openFor, m: m}
 	b.circuits, _ = lru.NewWithEvict(maxBreakers, func(_ string, cb *gobreaker.TwoStepCircuitBreaker[struct{}]) {
 		if cb.State() == gobreaker.StateOpen {
-			m.addCircuitsOpen(-1)
+			m.circuit.Dec()
 		}
 	})
 	return b
 }
 
-// circuit returns the circuit of one token and endpoint.
-func (b *breaker) circuit(key string) *gobreaker.TwoStepCircuitBreaker[struct{}] {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if cb, ok := b.circuits.Get(key); ok {
-		return cb
+// getOrAdd returns key's value in c, adding mk's when there is none (of two
+// racing callers' values, the first added is kept and returned to both).
+func getOrAdd[V any](c *lru.Cache[string, V], key string, mk func() V) V {
+	if v, ok := c.Get(key); ok {
+		return v
 	}
-	cb := gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
-		Name:        "profitwell",
-		MaxRequests: 1,
-		Timeout:     b.openFor,
-		ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= uint32(b.failures) },
-		OnStateChange: func(_ string, from, to gobreaker.State) {
-			switch {
-			case to == gobreaker.StateOpen:
-				b.m.addCircuitsOpen(1)
-			case from == gobreaker.StateOpen:
-				b.m.addCircuitsOpen(-1)
-			}
-		},
-	})
-	b.circuits.Add(key, cb)
-	return cb
+	v := mk()
+	if prev, ok, _ := c.PeekOrAdd(key, v); ok {
+		return prev
+	}
+	return v
 }
 
-// allow asks to send one request of a token (its hash) to an endpoint. On
-// success done must be called with the attempt's outcome (errUpstreamFailed
-// or nil).
+// allow asks the circuit of a token (its hash) and an endpoint, made on
+// first use, to send one request. On success done must be called with the
+// attempt's outcome (errUpstreamFailed or nil).
 func (b *breaker) allow(tokenHash string, rq *request) (done func(error), err error) {
 	if b.circuits == nil {
 		return func(error) {}, nil
 	}
-	return b.circuit(tokenHash + "\x00" + breakerEndpoint(rq)).Allow()
+	return getOrAdd(b.circuits, tokenHash+"\x00"+breakerEndpoint(rq), func() *gobreaker.TwoStepCircuitBreaker[struct{}] {
+		return gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
+			Name:        "profitwell",
+			MaxRequests: 1,
+			Timeout:     b.openFor,
+			ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= uint32(b.failures) },
+			OnStateChange: func(_ string, from, to gobreaker.State) {
+				switch {
+				case to == gobreaker.StateOpen:
+					b.m.circuit.Inc()
+				case from == gobreaker.StateOpen:
+					b.m.circuit.Dec()
+				}
+			},
+		})
+	}).Allow()
 }
 
 // breakerEndpoint names the endpoint a request's circuit belongs to: its
@@ -99,24 +96,15 @@ func breakerEndpoint(rq *request) string {
 	if !rq.raw {
 		return rq.op
 	}
-	rest := strings.TrimPrefix(rq.path, "/v2/")
-	if i := strings.IndexByte(rest, '/'); i >= 0 {
-		rest = rest[:i]
-	}
-	return rq.op + ":" + rest
+	resource, _, _ := strings.Cut(strings.TrimPrefix(rq.path, "/v2/"), "/")
+	return rq.op + ":" + resource
 }
 
 // upstreamFailed tells whether an attempt counts against ProfitWell.
 func upstreamFailed(status int, aerr *attemptError) error {
-	if status >= 500 {
-		return errUpstreamFailed
-	}
-	if aerr == nil || status != 0 {
-		return nil
-	}
-	// No answer at all: a connection failure or ProfitWell's header
+	// With no answer at all, a connection failure or ProfitWell's header
 	// timeout counts; the caller's own deadline does not.
-	if aerr.Kind == KindUnavailable {
+	if status >= 500 || status == 0 && aerr != nil && aerr.Kind == KindUnavailable {
 		return errUpstreamFailed
 	}
 	return nil

@@ -5,13 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 )
 
-// Endpoint templates: the Op of errors and the endpoint label of metrics.
+// Endpoint templates: the Op of errors, the endpoint label of metrics, and
+// the method and path of the typed calls.
 const (
 	opAPIStatus          = "GET /v2/api-status/"
 	opCompanySettings    = "GET /v2/company/settings/"
@@ -34,53 +34,57 @@ const (
 	opExcludeCustomer    = "POST /v2/metrics/exclude_customer/{id}/"
 )
 
-// idPath joins prefix, the path-escaped id and the trailing slash.
-func idPath(prefix, id string) string { return prefix + url.PathEscape(id) + "/" }
-
-// call runs a typed request. decode (may be nil) reads a 2xx body; its
-// failure is KindUnavailable (retried for reads; OutcomeUnknown for writes).
-func (s *Session) call(ctx context.Context, rq *request, decode func(status int, body []byte) error) error {
-	handle := func(res *response) *Error {
-		if res.status >= 200 && res.status < 300 {
-			if decode == nil {
-				return nil
+// call runs the typed call of the endpoint template op, which gives its
+// method and path: id, path-escaped, fills {id}; query is the raw query and
+// in, when not nil, the JSON body. decode (nil: the body is ignored) reads a
+// 2xx body; its failure is KindUnavailable (retried for reads;
+// OutcomeUnknown for writes).
+func call[T any](ctx context.Context, s *Session, op, id, query string, in any, decode func([]byte) (T, error)) (T, error) {
+	var out T
+	method, path, _ := strings.Cut(op, " ")
+	if before, after, ok := strings.Cut(path, "{id}"); ok {
+		// Refused before any request: ids that would address another
+		// resource once in the path ("/v2/users//", "." and "..").
+		switch id {
+		case "":
+			return out, &Error{Kind: KindInvalid, Op: op, Message: "an id or alias is required"}
+		case ".", "..":
+			return out, &Error{Kind: KindInvalid, Op: op, Message: `"." and ".." are not valid ids`}
+		}
+		path = before + url.PathEscape(id) + after
+	}
+	rq := &request{method: method, op: op, path: path, rawQuery: query}
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return out, &Error{Kind: KindInvalid, Op: op, Message: "cannot encode the request body", Err: err}
+		}
+		rq.body = b
+	}
+	// out stays zero unless the call succeeds.
+	err := s.run(ctx, rq, func(res *response) *Error {
+		if res.status < 200 || res.status >= 300 {
+			e := classifyStatus(op, res.status, res.header, res.body.Bytes(), s.tok.Reveal(), s.c.now())
+			if res.status >= 500 && !rq.idempotent() {
+				e.OutcomeUnknown = true // ProfitWell may have committed before failing
 			}
-			if err := decode(res.status, res.body.Bytes()); err != nil {
-				return &Error{Kind: KindUnavailable, Op: rq.op, Status: res.status,
-					Message: "undecodable response body", Err: err, OutcomeUnknown: !rq.idempotent()}
-			}
+			return e
+		}
+		if decode == nil {
 			return nil
 		}
-		e := classifyStatus(rq.op, res.status, res.header, res.body.Bytes(), s.tok.Reveal(), s.c.now())
-		if res.status >= 500 && !rq.idempotent() {
-			e.OutcomeUnknown = true // ProfitWell may have committed before failing
+		v, err := decode(res.body.Bytes())
+		if err != nil {
+			return &Error{Kind: KindUnavailable, Op: op, Status: res.status,
+				Message: "undecodable response body", Err: err, OutcomeUnknown: !rq.idempotent()}
 		}
-		return e
-	}
-	if err := s.run(ctx, rq, handle); err != nil {
-		return err
-	}
-	return nil
-}
-
-// requireID refuses, before any request, ids that would address another
-// resource once in the path: "" ("/v2/users//"), "." and "..".
-func requireID(op, id string) error {
-	switch id {
-	case "":
-		return &Error{Kind: KindInvalid, Op: op, Message: "an id or alias is required"}
-	case ".", "..":
-		return &Error{Kind: KindInvalid, Op: op, Message: `"." and ".." are not valid ids`}
-	}
-	return nil
-}
-
-func jsonBody(op string, v any) ([]byte, error) {
-	b, err := json.Marshal(v)
+		out = v
+		return nil
+	})
 	if err != nil {
-		return nil, &Error{Kind: KindInvalid, Op: op, Message: "cannot encode the request body", Err: err}
+		return out, err
 	}
-	return b, nil
+	return out, nil
 }
 
 var errEmptyBody = errors.New("empty response body")
@@ -88,12 +92,22 @@ var errEmptyBody = errors.New("empty response body")
 // isEmpty reports a body with nothing but whitespace.
 func isEmpty(b []byte) bool { return len(bytes.TrimSpace(b)) == 0 }
 
-// decodeInto decodes a required JSON value.
-func decodeInto(b []byte, v any) error {
+// decodeJSON decodes a required JSON value.
+func decodeJSON[T any](b []byte) (v T, err error) {
 	if isEmpty(b) {
-		return errEmptyBody
+		return v, errEmptyBody
 	}
-	return json.Unmarshal(b, v)
+	err = json.Unmarshal(b, &v)
+	return v, err
+}
+
+// decodeList decodes a required JSON array; null reads as empty, never nil.
+func decodeList[E any](b []byte) ([]E, error) {
+	l, err := decodeJSON[[]E](b)
+	if l == nil && err == nil {
+		l = []E{}
+	}
+	return l, err
 }
 
 // decodeOptionalRecord decodes a subscription record when the body is an
@@ -122,45 +136,25 @@ func decodeOptionalRecord(b []byte) (*Subscription, error) {
 // APIStatus checks that ProfitWell is up and the token valid
 // (GET /v2/api-status/). Any 2xx is success; the body is ignored.
 func (s *Session) APIStatus(ctx context.Context) error {
-	return s.call(ctx, &request{method: http.MethodGet, op: opAPIStatus, path: "/v2/api-status/"}, nil)
+	_, err := call[struct{}](ctx, s, opAPIStatus, "", "", nil, nil)
+	return err
 }
 
 // CompanySettings returns the account's settings (GET /v2/company/settings/).
 func (s *Session) CompanySettings(ctx context.Context) (Company, error) {
-	var out Company
-	err := s.call(ctx, &request{method: http.MethodGet, op: opCompanySettings, path: "/v2/company/settings/"},
-		func(_ int, b []byte) error { out = Company{}; return decodeInto(b, &out) })
-	return out, err
+	return call(ctx, s, opCompanySettings, "", "", nil, decodeJSON[Company])
 }
 
 // CreateSubscription creates a subscription, for a new user or an existing
 // one (POST /v2/subscriptions/; 201 or 200 with the record).
 func (s *Session) CreateSubscription(ctx context.Context, in CreateSubscription) (Subscription, error) {
-	body, err := jsonBody(opCreateSubscription, in)
-	if err != nil {
-		return Subscription{}, err
-	}
-	var out Subscription
-	err = s.call(ctx, &request{method: http.MethodPost, op: opCreateSubscription, path: "/v2/subscriptions/", body: body},
-		func(_ int, b []byte) error { out = Subscription{}; return decodeInto(b, &out) })
-	return out, err
+	return call(ctx, s, opCreateSubscription, "", "", in, decodeJSON[Subscription])
 }
 
 // UpdateSubscription upgrades or downgrades a subscription by id or alias
 // (PUT /v2/subscriptions/{id}/) and returns the new record.
 func (s *Session) UpdateSubscription(ctx context.Context, idOrAlias string, in UpdateSubscription) (Subscription, error) {
-	if err := requireID(opUpdateSubscription, idOrAlias); err != nil {
-		return Subscription{}, err
-	}
-	body, err := jsonBody(opUpdateSubscription, in)
-	if err != nil {
-		return Subscription{}, err
-	}
-	var out Subscription
-	err = s.call(ctx, &request{method: http.MethodPut, op: opUpdateSubscription,
-		path: idPath("/v2/subscriptions/", idOrAlias), body: body},
-		func(_ int, b []byte) error { out = Subscription{}; return decodeInto(b, &out) })
-	return out, err
+	return call(ctx, s, opUpdateSubscription, idOrAlias, "", in, decodeJSON[Subscription])
 }
 
 // ChurnSubscription churns a subscription at effectiveDate (Unix seconds),
@@ -169,184 +163,91 @@ func (s *Session) UpdateSubscription(ctx context.Context, idOrAlias string, in U
 // It returns the churn record when ProfitWell sends one (200), nil for
 // 204 or an empty body.
 func (s *Session) ChurnSubscription(ctx context.Context, idOrAlias string, effectiveDate int64, churnType string) (*Subscription, error) {
-	if err := requireID(opChurnSubscription, idOrAlias); err != nil {
-		return nil, err
-	}
 	q := "effective_date=" + strconv.FormatInt(effectiveDate, 10)
 	if churnType != "" {
 		q += "&churn_type=" + url.QueryEscape(churnType)
 	}
-	var out *Subscription
-	err := s.call(ctx, &request{method: http.MethodDelete, op: opChurnSubscription,
-		path: idPath("/v2/subscriptions/", idOrAlias), rawQuery: q},
-		func(_ int, b []byte) (err error) { out, err = decodeOptionalRecord(b); return err })
-	return out, err
+	return call(ctx, s, opChurnSubscription, idOrAlias, q, nil, decodeOptionalRecord)
 }
 
 // UnchurnSubscription removes a subscription's churn event
 // (PUT /v2/unchurn/{id}/, no body). It returns the record when the 2xx body
 // is one, nil otherwise.
 func (s *Session) UnchurnSubscription(ctx context.Context, idOrAlias string) (*Subscription, error) {
-	if err := requireID(opUnchurn, idOrAlias); err != nil {
-		return nil, err
-	}
-	var out *Subscription
-	err := s.call(ctx, &request{method: http.MethodPut, op: opUnchurn, path: idPath("/v2/unchurn/", idOrAlias)},
-		func(_ int, b []byte) (err error) { out, err = decodeOptionalRecord(b); return err })
-	return out, err
+	return call(ctx, s, opUnchurn, idOrAlias, "", nil, decodeOptionalRecord)
 }
 
 // UserHistory returns every subscription event of a user, by id or alias
 // (GET /v2/users/{id}/). Never nil on success.
 func (s *Session) UserHistory(ctx context.Context, idOrAlias string) ([]Subscription, error) {
-	if err := requireID(opUserHistory, idOrAlias); err != nil {
-		return nil, err
-	}
-	var out []Subscription
-	err := s.call(ctx, &request{method: http.MethodGet, op: opUserHistory, path: idPath("/v2/users/", idOrAlias)},
-		func(_ int, b []byte) error {
-			out = nil
-			if err := decodeInto(b, &out); err != nil {
-				return err
-			}
-			if out == nil {
-				out = []Subscription{}
-			}
-			return nil
-		})
-	return out, err
+	return call(ctx, s, opUserHistory, idOrAlias, "", nil, decodeList[Subscription])
 }
 
 // UpdateUser changes a user's email (display text) (PUT /v2/users/{id}/).
 // It returns the user's history when the body is an array (or a one-record
 // slice when it is a single record), nil for {} or an empty body.
 func (s *Session) UpdateUser(ctx context.Context, idOrAlias, email string) ([]Subscription, error) {
-	if err := requireID(opUpdateUser, idOrAlias); err != nil {
-		return nil, err
-	}
-	body, err := jsonBody(opUpdateUser, struct {
-		Email string `json:"email"`
-	}{email})
-	if err != nil {
-		return nil, err
-	}
-	var out []Subscription
-	err = s.call(ctx, &request{method: http.MethodPut, op: opUpdateUser, path: idPath("/v2/users/", idOrAlias), body: body},
-		func(_ int, b []byte) error {
-			out = nil
-			t := bytes.TrimSpace(b)
-			switch {
-			case len(t) == 0:
-				return nil
-			case t[0] == '[':
-				if err := json.Unmarshal(t, &out); err != nil {
-					return err
-				}
-				if out == nil {
-					out = []Subscription{}
-				}
-				return nil
-			}
-			rec, err := decodeOptionalRecord(t)
-			if rec != nil {
-				out = []Subscription{*rec}
-			}
-			return err
-		})
-	return out, err
+	body := map[string]string{"email": email}
+	return call(ctx, s, opUpdateUser, idOrAlias, "", body, func(b []byte) ([]Subscription, error) {
+		if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '[' {
+			return decodeList[Subscription](t)
+		}
+		rec, err := decodeOptionalRecord(b)
+		if rec == nil {
+			return nil, err
+		}
+		return []Subscription{*rec}, nil
+	})
 }
 
 // DeleteUser deletes a user and their whole history (DELETE /v2/users/{id}/).
 // Any 2xx is success.
 func (s *Session) DeleteUser(ctx context.Context, idOrAlias string) error {
-	if err := requireID(opDeleteUser, idOrAlias); err != nil {
-		return err
-	}
-	return s.call(ctx, &request{method: http.MethodDelete, op: opDeleteUser, path: idPath("/v2/users/", idOrAlias)}, nil)
+	_, err := call[struct{}](ctx, s, opDeleteUser, idOrAlias, "", nil, nil)
+	return err
 }
 
 // ListPlans lists the manually-added plans (GET /v2/plans/, a bare array;
 // null reads as empty). Never nil on success.
 func (s *Session) ListPlans(ctx context.Context) ([]Plan, error) {
-	var out []Plan
-	err := s.call(ctx, &request{method: http.MethodGet, op: opListPlans, path: "/v2/plans/"},
-		func(_ int, b []byte) error {
-			if err := decodeInto(b, &out); err != nil {
-				return err
-			}
-			if out == nil {
-				out = []Plan{}
-			}
-			return nil
-		})
-	return out, err
+	return call(ctx, s, opListPlans, "", "", nil, decodeList[Plan])
 }
 
 // GetPlan returns one plan (GET /v2/plans/{id}/).
 func (s *Session) GetPlan(ctx context.Context, id string) (Plan, error) {
-	if err := requireID(opGetPlan, id); err != nil {
-		return Plan{}, err
-	}
-	var out Plan
-	err := s.call(ctx, &request{method: http.MethodGet, op: opGetPlan, path: idPath("/v2/plans/", id)},
-		func(_ int, b []byte) error { return decodeInto(b, &out) })
-	return out, err
+	return call(ctx, s, opGetPlan, id, "", nil, decodeJSON[Plan])
 }
 
 // CreatePlan creates a plan (POST /v2/plans/ {"id","name"}). It returns the
 // plan ProfitWell sent back, or p itself when the body is empty.
 func (s *Session) CreatePlan(ctx context.Context, p Plan) (Plan, error) {
-	body, err := jsonBody(opCreatePlan, p)
-	if err != nil {
-		return Plan{}, err
-	}
-	out := p
-	err = s.call(ctx, &request{method: http.MethodPost, op: opCreatePlan, path: "/v2/plans/", body: body},
-		func(_ int, b []byte) error { return decodePlanOr(b, p, &out) })
-	return out, err
+	return call(ctx, s, opCreatePlan, "", "", p, planOr(p))
 }
 
 // UpdatePlan renames a plan (PUT /v2/plans/{id}/ {"name"}). It returns the
 // plan ProfitWell sent back, or {id, name} when the body is empty.
 func (s *Session) UpdatePlan(ctx context.Context, id, name string) (Plan, error) {
-	if err := requireID(opUpdatePlan, id); err != nil {
-		return Plan{}, err
-	}
-	body, err := jsonBody(opUpdatePlan, struct {
-		Name string `json:"name"`
-	}{name})
-	if err != nil {
-		return Plan{}, err
-	}
-	out := Plan{ID: id, Name: name}
-	err = s.call(ctx, &request{method: http.MethodPut, op: opUpdatePlan, path: idPath("/v2/plans/", id), body: body},
-		func(_ int, b []byte) error { return decodePlanOr(b, Plan{ID: id, Name: name}, &out) })
-	return out, err
+	body := map[string]string{"name": name}
+	return call(ctx, s, opUpdatePlan, id, "", body, planOr(Plan{ID: id, Name: name}))
 }
 
-// decodePlanOr decodes a plan, keeping fallback for an empty body and for
-// fields the body leaves out.
-func decodePlanOr(b []byte, fallback Plan, out *Plan) error {
-	*out = fallback
-	if isEmpty(b) {
-		return nil
+// planOr decodes a plan, keeping fallback for an empty body and for fields
+// the body leaves out.
+func planOr(fallback Plan) func([]byte) (Plan, error) {
+	return func(b []byte) (Plan, error) {
+		p := fallback
+		if isEmpty(b) {
+			return p, nil
+		}
+		err := json.Unmarshal(b, &p)
+		return p, err
 	}
-	return json.Unmarshal(b, out)
 }
 
 // ListCustomers returns one page of customers (GET /v2/customers/, a bare
 // array). A page shorter than PerPage is the last. Never nil on success.
 func (s *Session) ListCustomers(ctx context.Context, q CustomerQuery) ([]Customer, error) {
-	var out []Customer
-	err := s.call(ctx, &request{method: http.MethodGet, op: opListCustomers, path: "/v2/customers/", rawQuery: q.encode()},
-		func(_ int, b []byte) (err error) {
-			if isEmpty(b) {
-				return errEmptyBody
-			}
-			out, err = decodeCustomers(b)
-			return err
-		})
-	return out, err
+	return call(ctx, s, opListCustomers, "", q.encode(), nil, decodeCustomers)
 }
 
 func (q CustomerQuery) encode() string {
@@ -377,43 +278,18 @@ func (q CustomerQuery) encode() string {
 
 // GetCustomer returns one customer (GET /v2/customers/{id}/).
 func (s *Session) GetCustomer(ctx context.Context, id string) (Customer, error) {
-	if err := requireID(opGetCustomer, id); err != nil {
-		return Customer{}, err
-	}
-	var out Customer
-	err := s.call(ctx, &request{method: http.MethodGet, op: opGetCustomer, path: idPath("/v2/customers/", id)},
-		func(_ int, b []byte) (err error) {
-			if isEmpty(b) {
-				return errEmptyBody
-			}
-			out, err = decodeCustomer(b)
-			return err
-		})
-	return out, err
+	return call(ctx, s, opGetCustomer, id, "", nil, decodeCustomer)
 }
 
 // MonthlyMetrics returns monthly metric series (GET /v2/metrics/monthly/).
 func (s *Session) MonthlyMetrics(ctx context.Context, q MetricsQuery) (Metrics, error) {
-	return s.metrics(ctx, opMonthlyMetrics, "/v2/metrics/monthly/", q.encode(""))
+	return call(ctx, s, opMonthlyMetrics, "", q.encode(""), nil, decodeMetrics)
 }
 
 // DailyMetrics returns daily metric series for month "YYYY-MM" (only the
 // current or previous month) (GET /v2/metrics/daily/).
 func (s *Session) DailyMetrics(ctx context.Context, month string, q MetricsQuery) (Metrics, error) {
-	return s.metrics(ctx, opDailyMetrics, "/v2/metrics/daily/", q.encode(month))
-}
-
-func (s *Session) metrics(ctx context.Context, op, path, rawQuery string) (Metrics, error) {
-	var out Metrics
-	err := s.call(ctx, &request{method: http.MethodGet, op: op, path: path, rawQuery: rawQuery},
-		func(_ int, b []byte) (err error) {
-			if isEmpty(b) {
-				return errEmptyBody
-			}
-			out, err = decodeMetrics(b)
-			return err
-		})
-	return out, err
+	return call(ctx, s, opDailyMetrics, "", q.encode(month), nil, decodeMetrics)
 }
 
 // encode builds month=…&plan_id=…&metrics=a,b (commas kept literal).
@@ -425,16 +301,14 @@ func (q MetricsQuery) encode(month string) string {
 	if q.PlanID != "" {
 		parts = append(parts, "plan_id="+url.QueryEscape(q.PlanID))
 	}
-	if len(q.Metrics) > 0 {
-		names := make([]string, 0, len(q.Metrics))
-		for _, m := range q.Metrics {
-			if m = strings.TrimSpace(m); m != "" {
-				names = append(names, url.QueryEscape(m))
-			}
+	var names []string
+	for _, m := range q.Metrics {
+		if m = strings.TrimSpace(m); m != "" {
+			names = append(names, url.QueryEscape(m))
 		}
-		if len(names) > 0 {
-			parts = append(parts, "metrics="+strings.Join(names, ","))
-		}
+	}
+	if len(names) > 0 {
+		parts = append(parts, "metrics="+strings.Join(names, ","))
 	}
 	return strings.Join(parts, "&")
 }
@@ -442,30 +316,20 @@ func (q MetricsQuery) encode(month string) string {
 // MetricPlanIDs returns the ids of plans with active customers
 // (GET /v2/metrics/plans/ → {"plan_ids": [...]}). Never nil on success.
 func (s *Session) MetricPlanIDs(ctx context.Context) ([]string, error) {
-	var out []string
-	err := s.call(ctx, &request{method: http.MethodGet, op: opMetricPlanIDs, path: "/v2/metrics/plans/"},
-		func(_ int, b []byte) error {
-			var env struct {
-				PlanIDs []string `json:"plan_ids"`
-			}
-			if err := decodeInto(b, &env); err != nil {
-				return err
-			}
-			out = env.PlanIDs
-			if out == nil {
-				out = []string{}
-			}
-			return nil
-		})
-	return out, err
+	return call(ctx, s, opMetricPlanIDs, "", "", nil, func(b []byte) ([]string, error) {
+		env, err := decodeJSON[struct {
+			PlanIDs []string `json:"plan_ids"`
+		}](b)
+		if env.PlanIDs == nil && err == nil {
+			return []string{}, nil
+		}
+		return env.PlanIDs, err
+	})
 }
 
 // ExcludeCustomer removes a customer from all metric calculations
 // (POST /v2/metrics/exclude_customer/{id}/, no body). Any 2xx is success.
 func (s *Session) ExcludeCustomer(ctx context.Context, id string) error {
-	if err := requireID(opExcludeCustomer, id); err != nil {
-		return err
-	}
-	return s.call(ctx, &request{method: http.MethodPost, op: opExcludeCustomer,
-		path: idPath("/v2/metrics/exclude_customer/", id)}, nil)
+	_, err := call[struct{}](ctx, s, opExcludeCustomer, id, "", nil, nil)
+	return err
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -41,16 +42,16 @@ func TestNewValidatesConfig(t *testing.T) {
 	c, err := New(Config{BaseURL: "https://api.profitwell.com/"})
 	require.NoError(t, err)
 	defer c.Close()
-	assert.Equal(t, "https://api.profitwell.com", c.base)
+	assert.Equal(t, "https://api.profitwell.com", c.baseURL.String())
 	assert.Equal(t, DefaultMaxAttempts, c.maxAttempts)
 	assert.Equal(t, DefaultBackoffBase, c.backoffBase)
 	assert.Equal(t, DefaultBackoffMax, c.backoffMax)
 	assert.Equal(t, int64(DefaultMaxBodyBytes), c.maxBody)
-	assert.Equal(t, DefaultUserAgent, c.userAgent)
+	assert.Equal(t, []string{DefaultUserAgent}, c.userAgent)
 	lp, ok := c.pacer.(*localPacer)
 	require.True(t, ok)
-	assert.Equal(t, 25, lp.set.burst)
-	assert.InDelta(t, 5.0, float64(lp.set.limit), 1e-9)
+	assert.Equal(t, 25, lp.burst)
+	assert.InDelta(t, 5.0, float64(lp.limit), 1e-9)
 	tr, ok := c.hc.Transport.(*http.Transport)
 	require.True(t, ok)
 	assert.Equal(t, 64, tr.MaxIdleConnsPerHost)
@@ -67,7 +68,7 @@ func TestNewValidatesConfig(t *testing.T) {
 	c2, err := New(Config{BaseURL: "http://127.0.0.1:9/emu/", HTTPClient: own})
 	require.NoError(t, err)
 	defer c2.Close()
-	assert.Equal(t, "http://127.0.0.1:9/emu", c2.base)
+	assert.Equal(t, "http://127.0.0.1:9/emu", c2.baseURL.String())
 	assert.Nil(t, own.CheckRedirect)
 	assert.NotNil(t, c2.hc.CheckRedirect)
 }
@@ -560,12 +561,12 @@ func TestNewRequestURL(t *testing.T) {
 	for _, base := range []string{"http://127.0.0.1:9", "https://api.profitwell.com", "http://h:1/emu", "http://h/pre%20fix/", "http://h:/x"} {
 		c, err := New(Config{BaseURL: base})
 		require.NoError(t, err)
-		for _, path := range []string{"/v2/plans/", idPath("/v2/plans/", "a/b c%?#é+;"), idPath("/v2/users/", "plain-id_1.2~")} {
+		for _, path := range []string{"/v2/plans/", "/v2/plans/" + url.PathEscape("a/b c%?#é+;") + "/", "/v2/users/plain-id_1.2~/"} {
 			for _, q := range []string{"", "a=1&b=x+y", "email=a%40b.co&start_date=1700000000"} {
 				rq := &request{method: http.MethodGet, path: path, rawQuery: q}
 				got, err := c.newRequest(context.Background(), rq, nil)
 				require.NoError(t, err)
-				raw := c.base + path
+				raw := strings.TrimRight(base, "/") + path
 				if q != "" {
 					raw += "?" + q
 				}

@@ -18,6 +18,7 @@ package profitwell
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -36,7 +37,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
-	"golang.org/x/time/rate"
 )
 
 // Defaults applied by New to zero Config fields.
@@ -87,14 +87,13 @@ type Config struct {
 	MaxBodyBytes int64
 	// UserAgent is sent on every request; "" means "profitwell-connector".
 	UserAgent string
-	// Registerer receives the client's metrics; nil disables metrics.
+	// Registerer receives the client's metrics; nil registers none.
 	// Several clients may share one registry (the collectors are shared).
 	Registerer prometheus.Registerer
-	// Logger receives one debug line per upstream attempt (endpoint
-	// template, status, attempt, duration_ms, error_kind); never the token,
-	// ids or bodies. A logger carried by the call's context
-	// (zerolog.Ctx, e.g. with a request id) takes precedence. The zero
-	// Logger discards.
+	// Logger receives one debug line per upstream attempt (endpoint template,
+	// status, attempt, duration_ms, error_kind; never the token, ids or
+	// bodies). A logger in the call's context (zerolog.Ctx, e.g. with a
+	// request id) takes precedence. The zero Logger discards.
 	Logger zerolog.Logger
 	// Now returns the current time, used to read HTTP-date Retry-After
 	// values; nil means time.Now. Pacing and deadlines always use the real
@@ -115,30 +114,26 @@ type Config struct {
 // Client is a ProfitWell API client. It is safe for concurrent use; create
 // one per process and bind it to a token per execution with Session.
 type Client struct {
-	base    string   // scheme://host[/prefix], no trailing slash
-	baseURL *url.URL // base, parsed
-	hc      *http.Client
-	rt      http.RoundTripper // hc's transport, used directly when hc adds nothing to it
-	// userAgentHeader is the User-Agent header's value slice, shared by
-	// every request.
-	userAgentHeader []string
-	traceable       bool // the transport is an *http.Transport, so httptrace is reliable
-	pacer           Pacer
-	breaker         *breaker
-	metrics         *metrics
-	log             zerolog.Logger
-	now             func() time.Time
-	userAgent       string
-	maxAttempts     int
-	backoffBase     time.Duration
-	backoffMax      time.Duration
-	maxBody         int64
-	jitter          func(ceiling time.Duration) time.Duration // uniform in [0, ceiling]; replaced in tests
+	baseURL     *url.URL // scheme://host[/prefix], no trailing slash
+	hc          *http.Client
+	rt          http.RoundTripper // hc's transport, used directly when hc adds nothing to it
+	userAgent   []string          // the User-Agent header's value slice, shared by every request
+	traceable   bool              // the transport is an *http.Transport, so httptrace is reliable
+	pacer       Pacer
+	breaker     *breaker
+	metrics     *metrics
+	log         zerolog.Logger
+	now         func() time.Time
+	maxAttempts int
+	backoffBase time.Duration
+	backoffMax  time.Duration
+	maxBody     int64
+	jitter      func(ceiling time.Duration) time.Duration // uniform in [0, ceiling]; replaced in tests
 }
 
 // New validates cfg, applies defaults and returns a Client.
 func New(cfg Config) (*Client, error) {
-	base, err := parseBaseURL(cfg.BaseURL)
+	baseURL, err := parseBaseURL(cfg.BaseURL)
 	if err != nil {
 		return nil, err
 	}
@@ -154,38 +149,29 @@ func New(cfg Config) (*Client, error) {
 	case cfg.MaxBodyBytes < 0:
 		return nil, fmt.Errorf("profitwell: MaxBodyBytes must be positive, got %d", cfg.MaxBodyBytes)
 	}
-	baseURL, err := url.Parse(base)
-	if err != nil {
-		return nil, fmt.Errorf("profitwell: invalid BaseURL: %w", err)
-	}
-	baseURL.Host = strings.TrimSuffix(baseURL.Host, ":") // an empty port, as net/http drops it
 	c := &Client{
-		base:        base,
 		baseURL:     baseURL,
 		log:         cfg.Logger,
 		now:         cfg.Now,
-		userAgent:   orDefault(cfg.UserAgent, DefaultUserAgent),
-		maxAttempts: orDefault(cfg.MaxAttempts, DefaultMaxAttempts),
-		backoffBase: orDefault(cfg.BackoffBase, DefaultBackoffBase),
-		backoffMax:  orDefault(cfg.BackoffMax, DefaultBackoffMax),
-		maxBody:     orDefault(cfg.MaxBodyBytes, DefaultMaxBodyBytes),
+		userAgent:   []string{cmp.Or(cfg.UserAgent, DefaultUserAgent)},
+		maxAttempts: cmp.Or(cfg.MaxAttempts, DefaultMaxAttempts),
+		backoffBase: cmp.Or(cfg.BackoffBase, DefaultBackoffBase),
+		backoffMax:  max(cmp.Or(cfg.BackoffMax, DefaultBackoffMax), cmp.Or(cfg.BackoffBase, DefaultBackoffBase)),
+		maxBody:     cmp.Or(cfg.MaxBodyBytes, DefaultMaxBodyBytes),
 	}
 	if c.now == nil {
 		c.now = time.Now
 	}
 	c.jitter = func(d time.Duration) time.Duration { return rand.N(d + 1) }
-	if c.backoffMax < c.backoffBase {
-		c.backoffMax = c.backoffBase
-	}
 	c.pacer = cfg.Pacer
 	if c.pacer == nil {
-		c.pacer = NewLocalPacer(orDefault(cfg.Rate, DefaultRate), orDefault(cfg.Burst, DefaultBurst))
+		c.pacer = NewLocalPacer(cmp.Or(cfg.Rate, DefaultRate), cmp.Or(cfg.Burst, DefaultBurst))
 	}
 	if c.metrics, err = newMetrics(cfg.Registerer); err != nil {
 		return nil, fmt.Errorf("profitwell: register metrics: %w", err)
 	}
-	c.userAgentHeader = []string{c.userAgent}
-	c.breaker = newBreaker(cfg.BreakerFailures, orDefault(cfg.BreakerOpenFor, DefaultBreakerOpenFor), c.metrics)
+	c.breaker = newBreaker(cmp.Or(cfg.BreakerFailures, defaultBreakerFailures),
+		cmp.Or(cfg.BreakerOpenFor, DefaultBreakerOpenFor), c.metrics)
 	if cfg.HTTPClient != nil {
 		hc := *cfg.HTTPClient // a copy: we must not change the caller's redirect policy
 		c.hc = &hc
@@ -193,63 +179,46 @@ func New(cfg Config) (*Client, error) {
 		c.hc = &http.Client{Transport: newTransport()}
 	}
 	c.hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	switch c.hc.Transport.(type) {
-	case nil, *http.Transport:
-		c.traceable = true
-	}
+	_, isTransport := c.hc.Transport.(*http.Transport)
+	c.traceable = isTransport || c.hc.Transport == nil
 	// With redirects refused, a client without a cookie jar or timeout is
 	// its transport plus a per-request copy of the headers (kept for
 	// redirects that never happen): requests then go to the transport.
 	if c.hc.Jar == nil && c.hc.Timeout == 0 {
-		c.rt = c.hc.Transport
-		if c.rt == nil {
-			c.rt = http.DefaultTransport
-		}
+		c.rt = cmp.Or(c.hc.Transport, http.DefaultTransport)
 	}
 	return c, nil
 }
 
-// limitOf converts a rate per second; +Inf means unlimited.
-func limitOf(r float64) rate.Limit {
-	if math.IsInf(r, 1) {
-		return rate.Inf
-	}
-	return rate.Limit(r)
-}
-
-func orDefault[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
-}
-
-func parseBaseURL(raw string) (string, error) {
+func parseBaseURL(raw string) (*url.URL, error) {
 	if raw == "" {
-		return "", errors.New("profitwell: BaseURL is required")
+		return nil, errors.New("profitwell: BaseURL is required")
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", fmt.Errorf("profitwell: invalid BaseURL: %w", err)
+		return nil, fmt.Errorf("profitwell: invalid BaseURL: %w", err)
 	}
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":
-		return "", fmt.Errorf("profitwell: BaseURL scheme must be http or https, got %q", u.Scheme)
+		return nil, fmt.Errorf("profitwell: BaseURL scheme must be http or https, got %q", u.Scheme)
 	case u.Host == "" || u.Opaque != "":
-		return "", errors.New("profitwell: BaseURL needs a host")
+		return nil, errors.New("profitwell: BaseURL needs a host")
 	case u.User != nil:
-		return "", errors.New("profitwell: BaseURL must not contain userinfo")
+		return nil, errors.New("profitwell: BaseURL must not contain userinfo")
 	case u.RawQuery != "" || u.ForceQuery:
-		return "", errors.New("profitwell: BaseURL must not contain a query")
+		return nil, errors.New("profitwell: BaseURL must not contain a query")
 	case u.Fragment != "":
-		return "", errors.New("profitwell: BaseURL must not contain a fragment")
+		return nil, errors.New("profitwell: BaseURL must not contain a fragment")
 	}
 	p := strings.TrimRight(u.EscapedPath(), "/")
 	if strings.HasSuffix(p, "/v2") {
-		return "", errors.New(`profitwell: BaseURL must not include "/v2" (paths add it)`)
+		return nil, errors.New(`profitwell: BaseURL must not include "/v2" (paths add it)`)
 	}
-	return u.Scheme + "://" + u.Host + p, nil
+	if u, err = url.Parse(u.Scheme + "://" + u.Host + p); err != nil {
+		return nil, fmt.Errorf("profitwell: invalid BaseURL: %w", err)
+	}
+	u.Host = strings.TrimSuffix(u.Host, ":") // an empty port, as net/http drops it
+	return u, nil
 }
 
 func newTransport() *http.Transport {
@@ -337,13 +306,10 @@ type attemptError struct {
 	circuitOpen bool // refused by the open circuit: retrying now is pointless
 }
 
-// handler inspects one attempt's response. It returns nil to finish the
-// call, or an error (classified) that the engine may retry.
-type handler func(res *response) *Error
-
-// run sends rq until handle accepts a response, a non-retryable error occurs,
-// attempts run out, or the deadline forbids waiting.
-func (s *Session) run(ctx context.Context, rq *request, handle handler) *Error {
+// run sends rq until handle accepts a response (returns nil; the error it
+// returns otherwise is classified and may be retried), a non-retryable error
+// occurs, attempts run out, or the deadline forbids waiting.
+func (s *Session) run(ctx context.Context, rq *request, handle func(*response) *Error) *Error {
 	if s.tok.IsZero() {
 		return &Error{Kind: KindUnauthorized, Op: rq.op, Message: "no ProfitWell token"}
 	}
@@ -359,7 +325,7 @@ func (s *Session) run(ctx context.Context, rq *request, handle handler) *Error {
 			return perr
 		}
 		if attempt > 1 {
-			s.c.metrics.observeRetry(rq.op)
+			s.c.metrics.retries.WithLabelValues(rq.op).Inc()
 		}
 		aerr := s.attempt(ctx, rq, attempt, handle)
 		if aerr == nil {
@@ -374,11 +340,9 @@ func (s *Session) run(ctx context.Context, rq *request, handle handler) *Error {
 			return last
 		}
 		if wait > 0 {
-			t := time.NewTimer(wait)
 			select {
-			case <-t.C:
+			case <-time.After(wait):
 			case <-ctx.Done():
-				t.Stop()
 				return timeoutError(rq, ctx.Err(), "during retry backoff", false)
 			}
 		}
@@ -422,11 +386,12 @@ func (s *Session) backoffCeiling(attempt int) time.Duration {
 // comes after the deadline (without touching upstream).
 func (s *Session) pace(ctx context.Context, rq *request) *Error {
 	waited, err := s.c.pacer.Wait(ctx, s.tok.Hash())
-	var pe *PaceError
-	switch {
-	case err == nil:
-		s.c.metrics.observePacing(waited)
+	if err == nil {
+		s.c.metrics.pacing.Observe(waited.Seconds())
 		return nil
+	}
+	var pe *PaceError // declared here: it escapes, so the success path would allocate it
+	switch {
 	case errors.As(err, &pe):
 		return &Error{Kind: KindRateLimited, Op: rq.op, RetryAfter: pe.Wait,
 			Message: "too many requests for this token: no request slot before the deadline"}
@@ -437,9 +402,6 @@ func (s *Session) pace(ctx context.Context, rq *request) *Error {
 }
 
 func timeoutError(rq *request, cause error, when string, outcomeUnknown bool) *Error {
-	if cause == nil {
-		cause = context.DeadlineExceeded
-	}
 	msg := "deadline exceeded " + when
 	if errors.Is(cause, context.Canceled) {
 		msg = "canceled " + when
@@ -449,7 +411,7 @@ func timeoutError(rq *request, cause error, when string, outcomeUnknown bool) *E
 }
 
 // attempt sends rq once and hands a complete response to handle.
-func (s *Session) attempt(ctx context.Context, rq *request, n int, handle handler) *attemptError {
+func (s *Session) attempt(ctx context.Context, rq *request, n int, handle func(*response) *Error) *attemptError {
 	done, open := s.c.breaker.allow(s.tok.Hash(), rq)
 	if open != nil {
 		return &attemptError{Error: &Error{Kind: KindUnavailable, Op: rq.op, RetryAfter: s.c.breaker.openFor,
@@ -480,10 +442,7 @@ func (s *Session) attempt(ctx context.Context, rq *request, n int, handle handle
 		}
 		ev.Msg("profitwell request")
 	}
-	if aerr != nil {
-		return aerr
-	}
-	return nil
+	return aerr
 }
 
 // logger is the context's zerolog logger when it carries an enabled one (so
@@ -495,7 +454,8 @@ func (s *Session) logger(ctx context.Context) *zerolog.Logger {
 	return &s.c.log
 }
 
-// send performs the HTTP exchange and reads the (capped) body.
+// send performs the HTTP exchange and reads the (capped) body. The caller
+// releases the response, also when send fails.
 func (s *Session) send(ctx context.Context, rq *request) (*response, *attemptError) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
@@ -506,9 +466,10 @@ func (s *Session) send(ctx context.Context, rq *request) (*response, *attemptErr
 	// ProfitWell (safe to retry) from one whose outcome is unknown; a read
 	// is retried either way, so it goes without the trace.
 	traced := s.c.traceable && !rq.idempotent()
-	var gotConn atomic.Bool
+	var gotConn *atomic.Bool // allocated only when traced
 	reqCtx := ctx
 	if traced {
+		gotConn = new(atomic.Bool)
 		reqCtx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 			GotConn: func(httptrace.GotConnInfo) { gotConn.Store(true) },
 		})
@@ -517,17 +478,7 @@ func (s *Session) send(ctx context.Context, rq *request) (*response, *attemptErr
 	if rq.body != nil {
 		body = bytes.NewReader(rq.body)
 	}
-	var req *http.Request
-	var err error
-	if rq.raw {
-		u := s.c.base + rq.path
-		if rq.rawQuery != "" {
-			u += "?" + rq.rawQuery
-		}
-		req, err = http.NewRequestWithContext(reqCtx, rq.method, u, body)
-	} else {
-		req, err = s.c.newRequest(reqCtx, rq, body)
-	}
+	req, err := s.c.newRequest(reqCtx, rq, body)
 	if err != nil {
 		return nil, &attemptError{Error: &Error{Kind: KindInvalid, Op: rq.op, Message: "cannot build the request", Err: unwrapURLError(err)}}
 	}
@@ -542,7 +493,7 @@ func (s *Session) send(ctx context.Context, rq *request) (*response, *attemptErr
 	if len(rq.body) > 0 && req.Header.Get("Content-Type") == "" {
 		req.Header["Content-Type"] = jsonMediaType
 	}
-	req.Header["User-Agent"] = s.c.userAgentHeader
+	req.Header["User-Agent"] = s.c.userAgent
 	req.Header["Authorization"] = []string{s.tok.Reveal()}
 
 	var resp *http.Response
@@ -582,7 +533,6 @@ func (s *Session) send(ctx context.Context, rq *request) (*response, *attemptErr
 	atEOF = rerr == nil && n <= limit
 	if n > limit {
 		if ok || rq.raw {
-			res.release()
 			return res, &attemptError{Error: &Error{Kind: KindUnavailable, Op: rq.op, Status: resp.StatusCode,
 				Message:        fmt.Sprintf("response body exceeds %d bytes", limit),
 				OutcomeUnknown: unknown}}
@@ -591,11 +541,9 @@ func (s *Session) send(ctx context.Context, rq *request) (*response, *attemptErr
 	}
 	if rerr != nil {
 		if cerr := ctx.Err(); cerr != nil {
-			res.release()
 			return res, &attemptError{Error: timeoutError(rq, cerr, "while reading the response", true)}
 		}
 		if ok || rq.raw {
-			res.release()
 			return res, &attemptError{Error: &Error{Kind: KindUnavailable, Op: rq.op, Status: resp.StatusCode,
 				Message: "truncated response body", Err: unwrapURLError(rerr), OutcomeUnknown: unknown}}
 		}
@@ -628,11 +576,10 @@ func (s *Session) transportError(ctx context.Context, rq *request, err error, no
 	}
 }
 
-// newRequest builds the request of a typed call without parsing its URL:
-// their paths are built here from fixed segments and url.PathEscape'd ids
-// (idPath), their queries by url.Values.Encode. The URL is the one
-// url.Parse would give for base+path?query (TestNewRequestURL). Raw calls,
-// whose paths come from users, go through http.NewRequestWithContext.
+// newRequest builds a request without parsing its URL: paths are fixed
+// segments and url.PathEscape'd ids or segments (call, RawTarget), queries
+// are encoded. The URL is the one url.Parse would give for base+path?query
+// (TestNewRequestURL).
 func (c *Client) newRequest(ctx context.Context, rq *request, body io.Reader) (*http.Request, error) {
 	path, err := url.PathUnescape(rq.path)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -48,16 +47,12 @@ func (r CustomerRow) UpdatedTime() (time.Time, error) {
 // ListCustomerRows is ListCustomers for listings that pass rows through:
 // the same request, decoding and errors, with each row kept as its JSON.
 func (s *Session) ListCustomerRows(ctx context.Context, q CustomerQuery) ([]CustomerRow, error) {
-	var out []CustomerRow
-	err := s.call(ctx, &request{method: http.MethodGet, op: opListCustomers, path: "/v2/customers/", rawQuery: q.encode()},
-		func(_ int, b []byte) (err error) {
-			if isEmpty(b) {
-				return errEmptyBody
-			}
-			out, err = decodeCustomerRows(b)
-			return err
-		})
-	return out, err
+	return call(ctx, s, opListCustomers, "", q.encode(), nil, func(b []byte) ([]CustomerRow, error) {
+		if isEmpty(b) {
+			return nil, errEmptyBody
+		}
+		return decodeCustomerRows(b)
+	})
 }
 
 // decodeCustomerRows decodes a customers page into rows. A page whose rows

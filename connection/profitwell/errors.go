@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -89,34 +90,27 @@ func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("profitwell: ")
 	if e.Op != "" {
-		b.WriteString(e.Op)
-		b.WriteString(": ")
+		b.WriteString(e.Op + ": ")
 	}
 	if e.Status != 0 {
 		b.WriteString(strconv.Itoa(e.Status))
 	} else {
 		b.WriteString(string(e.Kind))
 	}
-	switch {
-	case e.Message != "" && e.Err != nil:
-		b.WriteString(" " + e.Message + ": " + e.Err.Error())
-	case e.Message != "":
+	sep := " "
+	if e.Message != "" {
 		b.WriteString(" " + e.Message)
-	case e.Err != nil:
-		b.WriteString(" " + e.Err.Error())
+		sep = ": "
 	}
-	for i, f := range e.Fields {
-		if i == 0 {
-			b.WriteString(" (")
-		} else {
-			b.WriteString("; ")
+	if e.Err != nil {
+		b.WriteString(sep + e.Err.Error())
+	}
+	if len(e.Fields) > 0 {
+		parts := make([]string, len(e.Fields))
+		for i, f := range e.Fields {
+			parts[i] = f.Name + ": " + f.Message
 		}
-		b.WriteString(f.Name)
-		b.WriteString(": ")
-		b.WriteString(f.Message)
-		if i == len(e.Fields)-1 {
-			b.WriteByte(')')
-		}
+		b.WriteString(" (" + strings.Join(parts, "; ") + ")")
 	}
 	if e.RetryAfter > 0 {
 		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter.Round(time.Millisecond))
@@ -134,11 +128,7 @@ func (e *Error) Unwrap() error { return e.Err }
 // Temporary reports whether trying again later may succeed: rate limiting,
 // unavailability and timeouts.
 func (e *Error) Temporary() bool {
-	switch e.Kind {
-	case KindRateLimited, KindUnavailable, KindTimeout:
-		return true
-	}
-	return false
+	return e.Kind == KindRateLimited || e.Kind == KindUnavailable || e.Kind == KindTimeout
 }
 
 // classifyStatus builds the error for a non-2xx answer of a typed call.
@@ -148,14 +138,13 @@ func classifyStatus(op string, status int, h http.Header, body []byte, secret st
 	switch {
 	case status >= 300 && status < 400:
 		e.Kind = KindUnavailable
-		loc := h.Get("Location")
 		e.Message = fmt.Sprintf("unexpected redirect (%d)", status)
-		if loc != "" {
+		if loc := h.Get("Location"); loc != "" {
 			e.Message += " to " + loc
 		}
 		e.Message = clean(e.Message, secret)
 		return e
-	case status >= 500:
+	case status >= 500 || status < 300: // 5xx, 1xx or other oddities
 		e.Kind = KindUnavailable
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
 		e.Kind = KindUnauthorized
@@ -163,24 +152,18 @@ func classifyStatus(op string, status int, h http.Header, body []byte, secret st
 		e.Kind = KindNotFound
 	case status == http.StatusTooManyRequests:
 		e.Kind = KindRateLimited
-	case status >= 400:
+	default:
 		e.Kind = KindInvalid
-	default: // 1xx or other oddities
-		e.Kind = KindUnavailable
 	}
 	e.Message, e.Fields = parseErrorBody(status, h, body, secret)
 	if e.Kind == KindInvalid {
-		if containsFold(e.Message, "request was throttled") {
+		switch msg := strings.ToLower(e.Message); {
+		case strings.Contains(msg, "request was throttled"):
 			e.Kind = KindRateLimited
-		} else if containsFold(e.Message, "already exists") {
+		case strings.Contains(msg, "already exists") || slices.ContainsFunc(e.Fields, func(f FieldError) bool {
+			return strings.Contains(strings.ToLower(f.Message), "already exists")
+		}):
 			e.Kind = KindDuplicate
-		} else {
-			for _, f := range e.Fields {
-				if containsFold(f.Message, "already exists") {
-					e.Kind = KindDuplicate
-					break
-				}
-			}
 		}
 	}
 	if e.Kind == KindRateLimited {
@@ -197,24 +180,25 @@ var throttleRe = regexp.MustCompile(`(?i)available in (\d+(?:\.\d+)?) seconds?`)
 func retryAfter(h http.Header, msg string, now time.Time) time.Duration {
 	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
 		if secs, err := strconv.ParseFloat(v, 64); err == nil {
-			if secs <= 0 || secs > 86400 {
-				return 0
-			}
-			return time.Duration(secs * float64(time.Second))
+			return upToADay(secs)
 		}
 		if t, err := http.ParseTime(v); err == nil {
-			if d := t.Sub(now); d > 0 {
-				return d
-			}
-			return 0
+			return max(t.Sub(now), 0)
 		}
 	}
 	if m := throttleRe.FindStringSubmatch(msg); m != nil {
-		if secs, err := strconv.ParseFloat(m[1], 64); err == nil && secs > 0 && secs <= 86400 {
-			return time.Duration(secs * float64(time.Second))
-		}
+		secs, _ := strconv.ParseFloat(m[1], 64) // out of range: +Inf, refused below
+		return upToADay(secs)
 	}
 	return 0
+}
+
+// upToADay converts a positive number of seconds up to a day; 0 otherwise.
+func upToADay(secs float64) time.Duration {
+	if secs <= 0 || secs > 86400 {
+		return 0
+	}
+	return time.Duration(secs * float64(time.Second))
 }
 
 // parseErrorBody extracts ProfitWell's (DRF's) message and field errors.
@@ -223,8 +207,7 @@ func parseErrorBody(status int, h http.Header, body []byte, secret string) (stri
 	if len(trimmed) == 0 {
 		return http.StatusText(status), nil
 	}
-	ct := strings.ToLower(h.Get("Content-Type"))
-	if strings.Contains(ct, "html") || trimmed[0] == '<' {
+	if strings.Contains(strings.ToLower(h.Get("Content-Type")), "html") || trimmed[0] == '<' {
 		return fmt.Sprintf("ProfitWell returned an HTML error page (%d)", status), nil
 	}
 	switch trimmed[0] {
@@ -233,18 +216,13 @@ func parseErrorBody(status int, h http.Header, body []byte, secret string) (stri
 		if err := json.Unmarshal(trimmed, &obj); err == nil {
 			return fromObject(obj, secret)
 		}
-	case '[':
+	case '[', '"':
 		var list []json.RawMessage
-		if err := json.Unmarshal(trimmed, &list); err == nil {
-			if len(list) > 0 {
-				return clean(firstText(list[0]), secret), nil
-			}
+		if json.Unmarshal(trimmed, &list) == nil && len(list) == 0 {
 			return http.StatusText(status), nil
 		}
-	case '"':
-		var s string
-		if err := json.Unmarshal(trimmed, &s); err == nil {
-			return clean(s, secret), nil
+		if json.Valid(trimmed) {
+			return clean(firstText(trimmed), secret), nil
 		}
 	}
 	if !utf8.Valid(trimmed) {
@@ -253,11 +231,14 @@ func parseErrorBody(status int, h http.Header, body []byte, secret string) (stri
 	return clean(string(trimmed), secret), nil
 }
 
+// messageKeys hold an error body's message, in order of preference.
+var messageKeys = []string{"detail", "non_field_errors", "message", "error"}
+
 // fromObject reads {"detail": ...}, {"non_field_errors": [...]} and
 // {"<field>": [...]} bodies.
 func fromObject(obj map[string]json.RawMessage, secret string) (string, []FieldError) {
 	var msg string
-	for _, k := range []string{"detail", "non_field_errors", "message", "error"} {
+	for _, k := range messageKeys {
 		if raw, ok := obj[k]; ok {
 			if msg = clean(firstText(raw), secret); msg != "" {
 				break
@@ -266,8 +247,7 @@ func fromObject(obj map[string]json.RawMessage, secret string) (string, []FieldE
 	}
 	var fields []FieldError
 	for k, raw := range obj {
-		switch k {
-		case "detail", "non_field_errors", "message", "error", "status", "code", "status_code":
+		if slices.Contains(messageKeys, k) || k == "status" || k == "code" || k == "status_code" {
 			continue
 		}
 		fields = append(fields, FieldError{Name: clean(k, secret), Message: clean(allText(raw), secret)})
@@ -333,8 +313,4 @@ func clean(s, secret string) string {
 		s = string(r[:maxMessageLen-1]) + "…"
 	}
 	return s
-}
-
-func containsFold(s, sub string) bool {
-	return strings.Contains(strings.ToLower(s), sub)
 }

@@ -11,9 +11,10 @@ import (
 // path, so labels stay bounded.
 const rawEndpoint = "raw"
 
-// metrics are the client's Prometheus collectors. A nil *metrics records
-// nothing. Labels are bounded: endpoint is a template ("GET /v2/users/{id}/")
-// or "raw"; status_class is 2xx, 3xx, 4xx, 5xx or error.
+// metrics are the client's Prometheus collectors, registered only when the
+// client has a Registerer. Labels are bounded: endpoint is a template
+// ("GET /v2/users/{id}/") or "raw"; status_class is 2xx, 3xx, 4xx, 5xx or
+// error.
 type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
@@ -23,9 +24,6 @@ type metrics struct {
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
-	if reg == nil {
-		return nil, nil
-	}
 	m := &metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "connector_upstream_requests_total",
@@ -45,94 +43,51 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help:    "Time spent waiting for the per-token rate limiter before a request.",
 			Buckets: []float64{0, .01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}),
+		circuit: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "connector_upstream_circuit_open",
+			Help: "Circuits (one per token and endpoint) refusing calls to ProfitWell after repeated failures.",
+		}),
 	}
-	m.circuit = prometheus.NewGauge(prometheus.GaugeOpts{
-		Name: "connector_upstream_circuit_open",
-		Help: "Circuits (one per token and endpoint) refusing calls to ProfitWell after repeated failures.",
-	})
+	if reg == nil {
+		return m, nil
+	}
 	var err error
-	if m.circuit, err = register(reg, m.circuit); err != nil {
-		return nil, err
-	}
-	if m.requests, err = register(reg, m.requests); err != nil {
-		return nil, err
-	}
-	if m.duration, err = register(reg, m.duration); err != nil {
-		return nil, err
-	}
-	if m.retries, err = register(reg, m.retries); err != nil {
-		return nil, err
-	}
-	if m.pacing, err = register(reg, m.pacing); err != nil {
+	registerInto(reg, &m.circuit, &err)
+	registerInto(reg, &m.requests, &err)
+	registerInto(reg, &m.duration, &err)
+	registerInto(reg, &m.retries, &err)
+	registerInto(reg, &m.pacing, &err)
+	if err != nil {
 		return nil, err
 	}
 	return m, nil
 }
 
-// register registers c, or reuses the identical collector a previous client
-// registered on the same registry, so two clients never panic.
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
-	err := reg.Register(c)
-	if err == nil {
-		return c, nil
+// registerInto registers *c, or replaces it with the identical collector a
+// previous client registered on the same registry, so two clients never
+// panic. It does nothing once *err is set.
+func registerInto[C prometheus.Collector](reg prometheus.Registerer, c *C, err *error) {
+	if *err != nil {
+		return
 	}
 	var are prometheus.AlreadyRegisteredError
-	if errors.As(err, &are) {
+	if *err = reg.Register(*c); errors.As(*err, &are) {
 		if existing, ok := are.ExistingCollector.(C); ok {
-			return existing, nil
+			*c, *err = existing, nil
 		}
 	}
-	return c, err
 }
 
 // statusClass is the status_class label of an answer's status; 0 (no
 // answer) is "error".
 func statusClass(status int) string {
-	switch {
-	case status >= 200 && status < 300:
-		return "2xx"
-	case status >= 300 && status < 400:
-		return "3xx"
-	case status >= 400 && status < 500:
-		return "4xx"
-	case status >= 500 && status < 600:
-		return "5xx"
+	if status >= 200 && status < 600 {
+		return [...]string{"2xx", "3xx", "4xx", "5xx"}[status/100-2]
 	}
 	return "error"
 }
 
 func (m *metrics) observeRequest(endpoint string, status int, d time.Duration) {
-	if m == nil {
-		return
-	}
 	m.requests.WithLabelValues(endpoint, statusClass(status)).Inc()
 	m.duration.WithLabelValues(endpoint).Observe(d.Seconds())
-}
-
-func (m *metrics) observeRetry(endpoint string) {
-	if m == nil {
-		return
-	}
-	m.retries.WithLabelValues(endpoint).Inc()
-}
-
-func (m *metrics) observePacing(d time.Duration) {
-	if m == nil {
-		return
-	}
-	m.pacing.Observe(d.Seconds())
-}
-
-func (m *metrics) setCircuitsOpen(n float64) {
-	if m == nil {
-		return
-	}
-	m.circuit.Set(n)
-}
-
-func (m *metrics) addCircuitsOpen(n float64) {
-	if m == nil {
-		return
-	}
-	m.circuit.Add(n)
 }

@@ -3,7 +3,11 @@ package profitwell
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+	"golang.org/x/time/rate"
 )
 
 // Pacer hands out request slots per token (the key is Token.Hash()). The
@@ -26,18 +30,33 @@ func (e *PaceError) Error() string {
 	return fmt.Sprintf("no request slot for %s", e.Wait.Round(time.Millisecond))
 }
 
+// maxLimiters bounds the per-token limiters; the least recently used is
+// forgotten beyond it (a fresh limiter is a full bucket, so only a token
+// still active among maxLimiters others could then exceed its pace).
+const maxLimiters = 10_000
+
 // localPacer is the in-process Pacer: a rate.Limiter per token.
-type localPacer struct{ set *limiterSet }
+type localPacer struct {
+	limit    rate.Limit
+	burst    int
+	limiters *lru.Cache[string, *rate.Limiter]
+}
 
 // NewLocalPacer returns the in-process pacer: burst requests at once, then
 // rate per second, per key. Shared pacers fall back to it.
-func NewLocalPacer(rate float64, burst int) Pacer {
-	return &localPacer{set: newLimiterSet(limitOf(rate), burst, maxLimiters)}
+func NewLocalPacer(r float64, burst int) Pacer {
+	limit := rate.Limit(r)
+	if math.IsInf(r, 1) {
+		limit = rate.Inf
+	}
+	limiters, _ := lru.New[string, *rate.Limiter](maxLimiters)
+	return &localPacer{limit: limit, burst: burst, limiters: limiters}
 }
 
 func (p *localPacer) Wait(ctx context.Context, key string) (time.Duration, error) {
+	lim := getOrAdd(p.limiters, key, func() *rate.Limiter { return rate.NewLimiter(p.limit, p.burst) })
 	now := time.Now()
-	r := p.set.get(key, now).ReserveN(now, 1)
+	r := lim.ReserveN(now, 1)
 	if !r.OK() {
 		return 0, &PaceError{}
 	}
@@ -49,10 +68,8 @@ func (p *localPacer) Wait(ctx context.Context, key string) (time.Duration, error
 		r.CancelAt(now)
 		return 0, &PaceError{Wait: d}
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
 	select {
-	case <-t.C:
+	case <-time.After(d):
 		return d, nil
 	case <-ctx.Done():
 		r.Cancel()

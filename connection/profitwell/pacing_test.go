@@ -41,7 +41,7 @@ func TestPacingBurstThenRateLimitedWithoutUpstreamCall(t *testing.T) {
 	assert.Equal(t, 3, s.Requests())
 
 	// The refused reservation was cancelled: it does not push later callers back.
-	lim := c.pacer.(*localPacer).set.get(NewToken(testToken).Hash(), time.Now())
+	lim, _ := c.pacer.(*localPacer).limiters.Get(NewToken(testToken).Hash())
 	assert.InDelta(t, 0.0, lim.Tokens(), 0.2, "only the three granted slots are spent")
 }
 
@@ -93,7 +93,7 @@ func TestPacingIsPerToken(t *testing.T) {
 	assertKind(t, a2.APIStatus(ctx()), KindRateLimited)
 	assertKind(t, b.APIStatus(ctx()), KindRateLimited)
 	assert.Equal(t, 2, up.count())
-	assert.Equal(t, 2, c.pacer.(*localPacer).set.len())
+	assert.Equal(t, 2, c.pacer.(*localPacer).limiters.Len())
 }
 
 func TestPacingConcurrentSessionsShareTheBudget(t *testing.T) {
@@ -123,36 +123,24 @@ func TestPacingConcurrentSessionsShareTheBudget(t *testing.T) {
 	assert.Equal(t, 5, up.count())
 }
 
-func TestLimiterSetIsBounded(t *testing.T) {
+func TestLocalPacerIsBounded(t *testing.T) {
 	t.Parallel()
-	s := newLimiterSet(rate.Limit(5), 25, 3)
-	now := time.Now()
-	for i := 0; i < 10; i++ {
-		s.get(fmt.Sprint("k", i), now)
-	}
-	assert.Equal(t, 3, s.len(), "LRU cap")
-	_, ok := s.byKey["k0"]
-	assert.False(t, ok, "oldest evicted")
-	_, ok = s.byKey["k9"]
-	assert.True(t, ok)
-
-	// Using an entry keeps it; idle entries go once their bucket has refilled.
-	l7 := s.get("k7", now)
-	assert.Same(t, l7, s.get("k7", now.Add(time.Second)), "same limiter while in use")
-	s.get("fresh", now.Add(s.idleTTL+2*time.Second))
-	assert.Equal(t, 1, s.len(), "idle entries evicted")
-	assert.Greater(t, s.idleTTL, 5*time.Second, "never shorter than a full refill (25 / 5 per s)")
-}
-
-func TestLimiterSetDefaultCap(t *testing.T) {
-	t.Parallel()
-	s := newLimiterSet(rate.Limit(5), 25, maxLimiters)
-	now := time.Now()
+	p := NewLocalPacer(5, 25).(*localPacer)
+	ctx := context.Background()
 	for i := 0; i < maxLimiters+500; i++ {
-		s.get(fmt.Sprint(i), now)
+		_, err := p.Wait(ctx, fmt.Sprint("k", i))
+		require.NoError(t, err)
 	}
-	assert.Equal(t, maxLimiters, s.len())
-	assert.Len(t, s.byKey, maxLimiters)
+	assert.Equal(t, maxLimiters, p.limiters.Len(), "LRU cap")
+	assert.False(t, p.limiters.Contains("k0"), "oldest evicted")
+	assert.True(t, p.limiters.Contains(fmt.Sprint("k", maxLimiters+499)))
+
+	// Using an entry keeps it: the same limiter while in use.
+	l7, _ := p.limiters.Get("k700")
+	_, err := p.Wait(ctx, "k700")
+	require.NoError(t, err)
+	l7again, _ := p.limiters.Get("k700")
+	assert.Same(t, l7, l7again)
 }
 
 func TestInfiniteRate(t *testing.T) {

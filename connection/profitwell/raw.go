@@ -2,6 +2,7 @@ package profitwell
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -27,10 +28,8 @@ type RawRequest struct {
 	Path string
 	// Query is added to the path's own query, if any.
 	Query url.Values
-	// Header holds extra request headers. Those CheckRawHeader refuses by
-	// name (Authorization, Host, cookies, Content-Length, Expect, hop-by-hop
-	// and forwarding headers) are dropped; the client sets Authorization and
-	// User-Agent itself.
+	// Header holds extra request headers; those CheckRawHeader refuses by
+	// name are dropped (the client sets Authorization and User-Agent itself).
 	Header http.Header
 	// Body is sent as is (Content-Type defaults to application/json).
 	Body []byte
@@ -107,23 +106,18 @@ func (s *Session) Do(ctx context.Context, in RawRequest) (RawResponse, error) {
 		return RawResponse{}, err
 	}
 	secret := s.tok.Reveal()
-	var out, last5xx RawResponse
-	handle := func(res *response) *Error {
+	var out RawResponse // the last answer
+	rerr := s.run(ctx, rq, func(res *response) *Error {
 		if res.status == http.StatusTooManyRequests {
 			return classifyStatus(rawEndpoint, res.status, res.header, res.body.Bytes(), secret, s.c.now())
 		}
-		r := rawResponse(res, secret)
+		out = rawResponse(res, secret)
 		if res.status >= 500 && rq.idempotent() {
-			last5xx = r
 			return &Error{Kind: KindUnavailable, Op: rawEndpoint, Status: res.status, Message: http.StatusText(res.status)}
 		}
-		out = r
 		return nil
-	}
-	if rerr := s.run(ctx, rq, handle); rerr != nil {
-		if rerr.Kind == KindUnavailable && rerr.Status >= 500 && last5xx.Status == rerr.Status {
-			return last5xx, nil
-		}
+	})
+	if rerr != nil && (rerr.Kind != KindUnavailable || rerr.Status < 500 || out.Status != rerr.Status) {
 		return RawResponse{}, rerr
 	}
 	return out, nil
@@ -212,14 +206,10 @@ const MaxRawPathLen = 2048
 // rawAPIRoot is the root every raw call stays under.
 const rawAPIRoot = "/v2"
 
-// buildRaw validates a RawRequest (with the policy a caller may check first:
-// RawTarget, CheckRawHeader) and turns it into a request on the fixed base
-// URL.
+// buildRaw validates a RawRequest with the policy a caller may check first
+// (RawTarget, CheckRawHeader) and turns it into a request.
 func buildRaw(in RawRequest) (*request, error) {
-	method := in.Method
-	if method == "" {
-		method = http.MethodGet
-	}
+	method := cmp.Or(in.Method, http.MethodGet)
 	switch method {
 	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
 	default:
@@ -287,15 +277,12 @@ func RawTarget(in string) (path string, query url.Values, problem string) {
 			return "", nil, msg
 		}
 	}
-	first, _ := utf8.DecodeRuneInString(in)
-	last, _ := utf8.DecodeLastRuneInString(in)
-	if unicode.IsSpace(first) || unicode.IsSpace(last) {
+	switch {
+	case strings.TrimSpace(in) != in:
 		return "", nil, "must not start or end with spaces"
-	}
-	if strings.Contains(in, "#") {
+	case strings.Contains(in, "#"):
 		return "", nil, "must not contain a fragment (#)"
-	}
-	if strings.HasPrefix(in, "//") {
+	case strings.HasPrefix(in, "//"):
 		return "", nil, "must be a path relative to https://api.profitwell.com/v2, not a host (//…)"
 	}
 	p, rawQuery, _ := strings.Cut(in, "?")
@@ -307,14 +294,11 @@ func RawTarget(in string) (path string, query url.Values, problem string) {
 	case strings.Contains(head, "@"):
 		return "", nil, "must be a path relative to https://api.profitwell.com/v2 (for example /plans/), without a user or host (…@…)"
 	}
-	if !strings.HasPrefix(p, "/") {
-		p = "/" + p
-	}
-	rest := p
+	p = "/" + strings.TrimPrefix(p, "/")
 	if p == rawAPIRoot || strings.HasPrefix(p, rawAPIRoot+"/") {
-		rest = p[len(rawAPIRoot):] // "/v2/plans/" is taken as is
+		p = p[len(rawAPIRoot):] // "/v2/plans/" is taken as is
 	}
-	segs := strings.Split(strings.TrimPrefix(rest, "/"), "/")
+	segs := strings.Split(strings.TrimPrefix(p, "/"), "/")
 	if segs[len(segs)-1] == "" {
 		segs = segs[:len(segs)-1] // the trailing slash
 	}
@@ -355,10 +339,10 @@ func rawSegment(seg string) (string, string) {
 		if seg[i] != '%' {
 			continue
 		}
-		if i+2 >= len(seg) || !isHex(seg[i+1]) || !isHex(seg[i+2]) {
+		c, err := strconv.ParseUint(seg[i+1:min(i+3, len(seg))], 16, 8)
+		switch {
+		case err != nil || i+2 >= len(seg):
 			return "", "has a malformed percent-encoding (% must be followed by two hexadecimal digits)"
-		}
-		switch c := unhex(seg[i+1])<<4 | unhex(seg[i+2]); {
 		case c == '.' || c == '/' || c == '\\' || c == '%':
 			return "", `must not percent-encode ".", "/", "\" or "%" (%2e, %2f, %5c, %25)`
 		case c < 0x20 || c == 0x7f:
@@ -404,18 +388,4 @@ func rawBadRune(r rune) string {
 		return `must not contain characters that stand for / \ . % # ? @ or : (such as ／ or ．)`
 	}
 	return ""
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c >= 'a':
-		return c - 'a' + 10
-	case c >= 'A':
-		return c - 'A' + 10
-	}
-	return c - '0'
 }

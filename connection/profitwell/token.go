@@ -23,8 +23,8 @@ var tokenMask = func() [32]byte {
 // Token is a ProfitWell private token. It redacts itself in every printed or
 // serialised form (fmt verbs, JSON, text marshalling); only Reveal returns the
 // real value, which the client uses only for the Authorization header and to
-// scrub the token from upstream answers and error texts. Tokens are comparable with ==; use Hash as a map key
-// or a log field.
+// scrub the token from upstream answers and error texts. Tokens are
+// comparable with ==; use Hash as a map key or a log field.
 type Token struct {
 	masked string // the token XOR tokenMask; never the clear text
 	hash   string // first 16 hex chars of sha256(token)
@@ -79,9 +79,6 @@ func (t Token) Format(f fmt.State, verb rune) {
 	_, _ = f.Write([]byte(redacted))
 }
 
-// MarshalJSON encodes the token as the JSON string "[REDACTED]".
-func (t Token) MarshalJSON() ([]byte, error) { return []byte(`"` + redacted + `"`), nil }
-
-// MarshalText encodes the token as "[REDACTED]" (used by encoding/json for
-// map keys, by zerolog and by other text encoders).
+// MarshalText encodes the token as "[REDACTED]" (so encoding/json writes
+// the JSON string "[REDACTED]", as a value or a map key).
 func (t Token) MarshalText() ([]byte, error) { return []byte(redacted), nil }

@@ -146,70 +146,50 @@ func (c Customer) UpdatedTime() (time.Time, error) {
 // customerLoose is Customer with tolerant numbers, used only when the fast
 // typed decode fails on a number's type.
 type customerLoose struct {
+	Customer
 	CustomerID      flexString `json:"customer_id"`
-	Email           *string    `json:"email"`
-	FirstName       *string    `json:"first_name"`
-	LastName        *string    `json:"last_name"`
 	MRRCents        flexInt    `json:"mrr_cents"`
-	Plans           []string   `json:"plans"`
-	Status          string     `json:"status"`
-	CreatedOn       *string    `json:"created_on"`
-	ActivatedOn     *string    `json:"activated_on"`
-	ChurnedOn       *string    `json:"churned_on"`
-	UpdatedOn       *string    `json:"updated_on"`
 	TotalSpendCents flexInt    `json:"total_spend_cents"`
 }
 
 func (l customerLoose) customer() Customer {
-	return Customer{
-		CustomerID: string(l.CustomerID), Email: l.Email, FirstName: l.FirstName, LastName: l.LastName,
-		MRRCents: int64(l.MRRCents), Plans: l.Plans, Status: l.Status, CreatedOn: l.CreatedOn,
-		ActivatedOn: l.ActivatedOn, ChurnedOn: l.ChurnedOn, UpdatedOn: l.UpdatedOn,
-		TotalSpendCents: int64(l.TotalSpendCents),
-	}
+	c := l.Customer
+	c.CustomerID, c.MRRCents, c.TotalSpendCents = string(l.CustomerID), int64(l.MRRCents), int64(l.TotalSpendCents)
+	return c
 }
 
-// decodeCustomers decodes a customers page: the fast typed path first, the
-// tolerant one only if a number arrived as a float or a string.
+// decodeTolerant decodes a required JSON value: the fast typed path first,
+// the tolerant L only if a number arrived as a float or a string.
+func decodeTolerant[T, L any](body []byte, conv func(L) T) (T, error) {
+	v, err := decodeJSON[T](body)
+	if err == nil || !errors.As(err, new(*json.UnmarshalTypeError)) {
+		return v, err
+	}
+	l, err := decodeJSON[L](body)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return conv(l), nil
+}
+
+// decodeCustomers decodes a customers page; never nil on success.
 func decodeCustomers(body []byte) ([]Customer, error) {
-	var out []Customer
-	err := json.Unmarshal(body, &out)
-	if err == nil {
-		if out == nil {
-			out = []Customer{}
+	cs, err := decodeTolerant(body, func(loose []customerLoose) []Customer {
+		out := make([]Customer, len(loose))
+		for i := range loose {
+			out[i] = loose[i].customer()
 		}
-		return out, nil
+		return out
+	})
+	if cs == nil && err == nil {
+		cs = []Customer{}
 	}
-	var te *json.UnmarshalTypeError
-	if !errors.As(err, &te) {
-		return nil, err
-	}
-	var loose []customerLoose
-	if err := json.Unmarshal(body, &loose); err != nil {
-		return nil, err
-	}
-	out = make([]Customer, len(loose))
-	for i := range loose {
-		out[i] = loose[i].customer()
-	}
-	return out, nil
+	return cs, err
 }
 
 func decodeCustomer(body []byte) (Customer, error) {
-	var c Customer
-	err := json.Unmarshal(body, &c)
-	if err == nil {
-		return c, nil
-	}
-	var te *json.UnmarshalTypeError
-	if !errors.As(err, &te) {
-		return Customer{}, err
-	}
-	var l customerLoose
-	if err := json.Unmarshal(body, &l); err != nil {
-		return Customer{}, err
-	}
-	return l.customer(), nil
+	return decodeTolerant(body, customerLoose.customer)
 }
 
 // CustomerQuery filters GET /v2/customers/. Zero fields are not sent.
@@ -245,10 +225,10 @@ type MetricPoint struct {
 
 // decodeMetrics reads {"data": {...}}, or a bare metrics object.
 func decodeMetrics(body []byte) (Metrics, error) {
-	var env struct {
+	env, err := decodeJSON[struct {
 		Data json.RawMessage `json:"data"`
-	}
-	if err := json.Unmarshal(body, &env); err != nil {
+	}](body)
+	if err != nil {
 		return nil, err
 	}
 	src := body
@@ -297,27 +277,19 @@ func (c *Company) UnmarshalJSON(b []byte) error {
 type flexInt int64
 
 func (f *flexInt) UnmarshalJSON(b []byte) error {
-	if len(b) == 0 || string(b) == "null" {
+	var s flexString
+	if s.UnmarshalJSON(b) != nil {
+		s = flexString(b) // neither text nor a number: refused below
+	}
+	if s == "" {
 		*f = 0
 		return nil
 	}
-	s := string(b)
-	if b[0] == '"' {
-		var str string
-		if err := json.Unmarshal(b, &str); err != nil {
-			return err
-		}
-		if str == "" {
-			*f = 0
-			return nil
-		}
-		s = str
-	}
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+	if n, err := strconv.ParseInt(string(s), 10, 64); err == nil {
 		*f = flexInt(n)
 		return nil
 	}
-	x, err := strconv.ParseFloat(s, 64)
+	x, err := strconv.ParseFloat(string(s), 64)
 	if err != nil || math.IsNaN(x) || math.IsInf(x, 0) || math.Abs(x) >= 1<<63 {
 		return fmt.Errorf("not a whole number: %.40q", s)
 	}
