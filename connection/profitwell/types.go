@@ -8,6 +8,8 @@ import (
 	"math"
 	"strconv"
 	"time"
+
+	jsonv1 "github.com/go-json-experiment/json/v1"
 )
 
 // Subscription is one subscription record, as returned by create, update and
@@ -162,7 +164,7 @@ func (l customerLoose) customer() Customer {
 // the tolerant L only if a number arrived as a float or a string.
 func decodeTolerant[T, L any](body []byte, conv func(L) T) (T, error) {
 	v, err := decodeJSON[T](body)
-	if err == nil || !errors.As(err, new(*json.UnmarshalTypeError)) {
+	if err == nil || !errors.As(err, new(*jsonv1.UnmarshalTypeError)) {
 		return v, err
 	}
 	l, err := decodeJSON[L](body)
