@@ -10,6 +10,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"regexp"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -20,25 +21,9 @@ import (
 	"github.com/profitwell-connector/connector/manifest"
 )
 
-// validRequestID is what an inbound X-Request-Id must look like to be kept:
-// 1 to 64 characters of [A-Za-z0-9._:-] (TestRequestIDSyntaxIsTheRegexp).
-var validRequestID requestIDSyntax
-
-type requestIDSyntax struct{}
-
-// MatchString reports whether s is a valid request id.
-func (requestIDSyntax) MatchString(s string) bool {
-	if len(s) == 0 || len(s) > 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == ':' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
+// validRequestID is what an inbound X-Request-Id (or an engine's
+// execution id) must look like to be kept or logged.
+var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
 
 // newRequestID returns 24 hex characters (96 bits) from the runtime's
 // ChaCha8 generator, seeded by the operating system: unique and hard to
