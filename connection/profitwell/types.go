@@ -18,13 +18,12 @@ import (
 // value and effective_date may be integers, floats with a zero fraction or
 // numeric strings.
 type Subscription struct {
-	// UserID is ProfitWell's user id ("pwu_…").
-	UserID string `json:"user_id"`
-	// SubscriptionID is ProfitWell's subscription id ("pws_…").
+	// UserID ("pwu_…") and SubscriptionID ("pws_…") are ProfitWell's ids.
+	UserID         string `json:"user_id"`
 	SubscriptionID string `json:"subscription_id"`
-	// UserAlias is the caller's user key; nil when null or absent.
-	UserAlias *string `json:"user_alias"`
-	// SubscriptionAlias is the caller's subscription key; nil when null or absent.
+	// UserAlias and SubscriptionAlias are the caller's user and subscription
+	// keys; nil when null or absent.
+	UserAlias         *string `json:"user_alias"`
 	SubscriptionAlias *string `json:"subscription_alias"`
 	// Email is the user's display text.
 	Email string `json:"email"`
@@ -168,11 +167,7 @@ func decodeTolerant[T, L any](body []byte, conv func(L) T) (T, error) {
 		return v, err
 	}
 	l, err := decodeJSON[L](body)
-	if err != nil {
-		var zero T
-		return zero, err
-	}
-	return conv(l), nil
+	return conv(l), err
 }
 
 // decodeCustomers decodes a customers page; never nil on success.
@@ -230,21 +225,16 @@ func decodeMetrics(body []byte) (Metrics, error) {
 	env, err := decodeJSON[struct {
 		Data json.RawMessage `json:"data"`
 	}](body)
-	if err != nil {
+	switch {
+	case err != nil:
 		return nil, err
-	}
-	src := body
-	if len(env.Data) > 0 {
-		if bytes.Equal(env.Data, []byte("null")) {
-			return Metrics{}, nil
-		}
-		src = env.Data
+	case bytes.Equal(env.Data, []byte("null")):
+		return Metrics{}, nil
+	case len(env.Data) > 0:
+		body = env.Data
 	}
 	m := Metrics{}
-	if err := json.Unmarshal(src, &m); err != nil {
-		return nil, err
-	}
-	return m, nil
+	return m, json.Unmarshal(body, &m)
 }
 
 // Company is the account's settings. Unknown fields are ignored.
@@ -308,17 +298,7 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	if b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*f = flexString(s)
-		return nil
+		return json.Unmarshal(b, (*string)(f))
 	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		return err
-	}
-	*f = flexString(n.String())
-	return nil
+	return json.Unmarshal(b, (*json.Number)(f))
 }
