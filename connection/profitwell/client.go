@@ -72,16 +72,15 @@ type Config struct {
 	// HTTPClient, when set, is used for every request (a copy of it, with
 	// redirects disabled). nil means a dedicated, tuned transport.
 	HTTPClient *http.Client
-	// Rate is the per-token request rate per second; 0 means 5.
-	Rate float64
-	// Burst is the per-token burst; 0 means 25.
+	// Rate (requests per second) and Burst pace each token; 0 means 5 and 25.
+	Rate  float64
 	Burst int
 	// MaxAttempts is the total number of attempts per call; 0 means 3.
 	MaxAttempts int
-	// BackoffBase is the first full-jitter backoff ceiling; 0 means 200ms.
+	// BackoffBase is the first full-jitter backoff ceiling and BackoffMax
+	// caps any single backoff; 0 means 200ms and 2s.
 	BackoffBase time.Duration
-	// BackoffMax caps any single backoff; 0 means 2s.
-	BackoffMax time.Duration
+	BackoffMax  time.Duration
 	// MaxBodyBytes caps a response body; a bigger body is an error. 0 means
 	// 16 MiB.
 	MaxBodyBytes int64
@@ -181,9 +180,8 @@ func New(cfg Config) (*Client, error) {
 	c.hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	_, isTransport := c.hc.Transport.(*http.Transport)
 	c.traceable = isTransport || c.hc.Transport == nil
-	// With redirects refused, a client without a cookie jar or timeout is
-	// its transport plus a per-request copy of the headers (kept for
-	// redirects that never happen): requests then go to the transport.
+	// With redirects refused, a client without a jar or timeout adds only a
+	// per-request copy of the headers: requests then go to the transport.
 	if c.hc.Jar == nil && c.hc.Timeout == 0 {
 		c.rt = cmp.Or(c.hc.Transport, http.DefaultTransport)
 	}
@@ -434,7 +432,12 @@ func (s *Session) attempt(ctx context.Context, rq *request, n int, handle func(*
 	res.release()
 	d := time.Since(start)
 	s.c.metrics.observeRequest(rq.op, status, d)
-	if ev := s.logger(ctx).Debug(); ev.Enabled() {
+	// The context's logger when it has an enabled one (request ids flow in).
+	log := zerolog.Ctx(ctx)
+	if log.GetLevel() == zerolog.Disabled {
+		log = &s.c.log
+	}
+	if ev := log.Debug(); ev.Enabled() {
 		ev.Str("endpoint", rq.op).Int("status", status).Int("attempt", n).
 			Float64("duration_ms", float64(d.Microseconds())/1000)
 		if aerr != nil {
@@ -443,15 +446,6 @@ func (s *Session) attempt(ctx context.Context, rq *request, n int, handle func(*
 		ev.Msg("profitwell request")
 	}
 	return aerr
-}
-
-// logger is the context's zerolog logger when it carries an enabled one (so
-// request ids flow in), else Config.Logger.
-func (s *Session) logger(ctx context.Context) *zerolog.Logger {
-	if l := zerolog.Ctx(ctx); l.GetLevel() != zerolog.Disabled {
-		return l
-	}
-	return &s.c.log
 }
 
 // send performs the HTTP exchange and reads the (capped) body. The caller
@@ -531,23 +525,21 @@ func (s *Session) send(ctx context.Context, rq *request) (*response, *attemptErr
 	}
 	n, rerr := buf.ReadFrom(io.LimitReader(resp.Body, limit+1))
 	atEOF = rerr == nil && n <= limit
-	if n > limit {
-		if ok || rq.raw {
-			return res, &attemptError{Error: &Error{Kind: KindUnavailable, Op: rq.op, Status: resp.StatusCode,
-				Message:        fmt.Sprintf("response body exceeds %d bytes", limit),
-				OutcomeUnknown: unknown}}
-		}
+	var failure string
+	switch {
+	case n > limit: // the limit reader ended it, so rerr is nil
+		failure = fmt.Sprintf("response body exceeds %d bytes", limit)
 		buf.Truncate(int(limit)) // an error body: its start is enough for the message
+	case rerr != nil && ctx.Err() != nil:
+		return res, &attemptError{Error: timeoutError(rq, ctx.Err(), "while reading the response", true)}
+	case rerr != nil:
+		failure = "truncated response body"
 	}
-	if rerr != nil {
-		if cerr := ctx.Err(); cerr != nil {
-			return res, &attemptError{Error: timeoutError(rq, cerr, "while reading the response", true)}
-		}
-		if ok || rq.raw {
-			return res, &attemptError{Error: &Error{Kind: KindUnavailable, Op: rq.op, Status: resp.StatusCode,
-				Message: "truncated response body", Err: unwrapURLError(rerr), OutcomeUnknown: unknown}}
-		}
-		// A non-2xx answer cut short: its status is known, classify with what arrived.
+	// A 2xx (or raw) body must be whole; a non-2xx one is classified by its
+	// status with what arrived.
+	if failure != "" && (ok || rq.raw) {
+		return res, &attemptError{Error: &Error{Kind: KindUnavailable, Op: rq.op, Status: resp.StatusCode,
+			Message: failure, Err: unwrapURLError(rerr), OutcomeUnknown: unknown}}
 	}
 	return res, nil
 }
@@ -598,8 +590,7 @@ func (c *Client) newRequest(ctx context.Context, rq *request, body io.Reader) (*
 	return req, nil
 }
 
-// jsonMediaType is the Accept and Content-Type value slice, shared by every
-// request.
+// jsonMediaType is the Accept and Content-Type value, shared by every request.
 var jsonMediaType = []string{"application/json"}
 
 // unwrapURLError drops *url.Error's "Get "http://…":" prefix: the URL holds
