@@ -6,6 +6,7 @@
 package idempotency
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"strings"
@@ -92,10 +93,7 @@ type Options struct {
 // While another execution holds the key it waits, until ctx ends
 // (ErrInProgress).
 func Do(ctx context.Context, s Store, key, fingerprint string, o Options, run func() Record) (rec Record, replayed bool, err error) {
-	wait := o.Poll
-	if wait <= 0 {
-		wait = 10 * time.Millisecond
-	}
+	wait := cmp.Or(max(o.Poll, 0), 10*time.Millisecond)
 	for {
 		if rec, err := s.Get(ctx, key); err != nil || rec != nil {
 			return replay(rec, fingerprint, err)
