@@ -101,7 +101,7 @@ func breakerEndpoint(rq *request) string {
 }
 
 // upstreamFailed tells whether an attempt counts against ProfitWell.
-func upstreamFailed(status int, aerr *attemptError) error {
+func upstreamFailed(status int, aerr *Error) error {
 	// With no answer at all, a connection failure or ProfitWell's header
 	// timeout counts; the caller's own deadline does not.
 	if status >= 500 || status == 0 && aerr != nil && aerr.Kind == KindUnavailable {

@@ -297,13 +297,6 @@ func (r *response) release() {
 	r.body = nil
 }
 
-// attemptError is an *Error with the engine's retry facts.
-type attemptError struct {
-	*Error
-	neverSent   bool // the request provably did not reach ProfitWell
-	circuitOpen bool // refused by the open circuit: retrying now is pointless
-}
-
 // run sends rq until handle accepts a response (returns nil; the error it
 // returns otherwise is classified and may be retried), a non-retryable error
 // occurs, attempts run out, or the deadline forbids waiting.
@@ -325,12 +318,11 @@ func (s *Session) run(ctx context.Context, rq *request, handle func(*response) *
 		if attempt > 1 {
 			s.c.metrics.retries.WithLabelValues(rq.op).Inc()
 		}
-		aerr := s.attempt(ctx, rq, attempt, handle)
-		if aerr == nil {
+		last = s.attempt(ctx, rq, attempt, handle)
+		if last == nil {
 			return nil
 		}
-		last = aerr.Error
-		wait, ok := s.retryWait(rq, aerr, attempt)
+		wait, ok := s.retryWait(rq, last, attempt)
 		if !ok || attempt >= s.c.maxAttempts {
 			return last
 		}
@@ -348,7 +340,7 @@ func (s *Session) run(ctx context.Context, rq *request, handle func(*response) *
 }
 
 // retryWait decides whether aerr may be retried and after how long.
-func (s *Session) retryWait(rq *request, aerr *attemptError, attempt int) (time.Duration, bool) {
+func (s *Session) retryWait(rq *request, aerr *Error, attempt int) (time.Duration, bool) {
 	switch aerr.Kind {
 	case KindRateLimited:
 		if aerr.Status != http.StatusTooManyRequests {
@@ -409,20 +401,18 @@ func timeoutError(rq *request, cause error, when string, outcomeUnknown bool) *E
 }
 
 // attempt sends rq once and hands a complete response to handle.
-func (s *Session) attempt(ctx context.Context, rq *request, n int, handle func(*response) *Error) *attemptError {
+func (s *Session) attempt(ctx context.Context, rq *request, n int, handle func(*response) *Error) *Error {
 	done, open := s.c.breaker.allow(s.tok.Hash(), rq)
 	if open != nil {
-		return &attemptError{Error: &Error{Kind: KindUnavailable, Op: rq.op, RetryAfter: s.c.breaker.openFor,
-			Message: "ProfitWell failed repeatedly for this connection and endpoint; its calls are paused for a while (circuit open)", Err: open},
+		return &Error{Kind: KindUnavailable, Op: rq.op, RetryAfter: s.c.breaker.openFor,
+			Message: "ProfitWell failed repeatedly for this connection and endpoint; its calls are paused for a while (circuit open)", Err: open,
 			neverSent: true, circuitOpen: true}
 	}
 	s.requests.Add(1)
 	start := time.Now()
 	res, aerr := s.send(ctx, rq)
 	if aerr == nil {
-		if herr := handle(res); herr != nil {
-			aerr = &attemptError{Error: herr}
-		}
+		aerr = handle(res)
 	}
 	status := 0
 	if res != nil {
@@ -450,7 +440,7 @@ func (s *Session) attempt(ctx context.Context, rq *request, n int, handle func(*
 
 // send performs the HTTP exchange and reads the (capped) body. The caller
 // releases the response, also when send fails.
-func (s *Session) send(ctx context.Context, rq *request) (*response, *attemptError) {
+func (s *Session) send(ctx context.Context, rq *request) (*response, *Error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, clientTimeout)
@@ -474,7 +464,7 @@ func (s *Session) send(ctx context.Context, rq *request) (*response, *attemptErr
 	}
 	req, err := s.c.newRequest(reqCtx, rq, body)
 	if err != nil {
-		return nil, &attemptError{Error: &Error{Kind: KindInvalid, Op: rq.op, Message: "cannot build the request", Err: unwrapURLError(err)}}
+		return nil, &Error{Kind: KindInvalid, Op: rq.op, Message: "cannot build the request", Err: unwrapURLError(err)}
 	}
 	for k, vs := range rq.header {
 		req.Header[k] = vs
@@ -531,24 +521,24 @@ func (s *Session) send(ctx context.Context, rq *request) (*response, *attemptErr
 		failure = fmt.Sprintf("response body exceeds %d bytes", limit)
 		buf.Truncate(int(limit)) // an error body: its start is enough for the message
 	case rerr != nil && ctx.Err() != nil:
-		return res, &attemptError{Error: timeoutError(rq, ctx.Err(), "while reading the response", true)}
+		return res, timeoutError(rq, ctx.Err(), "while reading the response", true)
 	case rerr != nil:
 		failure = "truncated response body"
 	}
 	// A 2xx (or raw) body must be whole; a non-2xx one is classified by its
 	// status with what arrived.
 	if failure != "" && (ok || rq.raw) {
-		return res, &attemptError{Error: &Error{Kind: KindUnavailable, Op: rq.op, Status: resp.StatusCode,
-			Message: failure, Err: unwrapURLError(rerr), OutcomeUnknown: unknown}}
+		return res, &Error{Kind: KindUnavailable, Op: rq.op, Status: resp.StatusCode,
+			Message: failure, Err: unwrapURLError(rerr), OutcomeUnknown: unknown}
 	}
 	return res, nil
 }
 
 // transportError classifies a failure of http.Client.Do (no response).
-func (s *Session) transportError(ctx context.Context, rq *request, err error, noConn bool) *attemptError {
+func (s *Session) transportError(ctx context.Context, rq *request, err error, noConn bool) *Error {
 	cause := unwrapURLError(err)
 	if cerr := ctx.Err(); cerr != nil {
-		return &attemptError{Error: timeoutError(rq, cerr, "waiting for ProfitWell", !noConn)}
+		return timeoutError(rq, cerr, "waiting for ProfitWell", !noConn)
 	}
 	var op *net.OpError
 	neverSent := noConn || (errors.As(cause, &op) && op.Op == "dial")
@@ -562,10 +552,8 @@ func (s *Session) transportError(ctx context.Context, rq *request, err error, no
 	case errors.Is(cause, io.EOF) || errors.Is(cause, io.ErrUnexpectedEOF):
 		msg = "ProfitWell closed the connection"
 	}
-	return &attemptError{
-		Error:     &Error{Kind: KindUnavailable, Op: rq.op, Message: msg, Err: cause, OutcomeUnknown: !neverSent && !rq.idempotent()},
-		neverSent: neverSent,
-	}
+	return &Error{Kind: KindUnavailable, Op: rq.op, Message: msg, Err: cause,
+		OutcomeUnknown: !neverSent && !rq.idempotent(), neverSent: neverSent}
 }
 
 // newRequest builds a request without parsing its URL: paths are fixed

@@ -73,6 +73,10 @@ type Error struct {
 	// JSON error), for errors.Is and errors.As. Its text never contains the
 	// token.
 	Err error
+
+	// The engine's retry facts.
+	neverSent   bool // the request provably did not reach ProfitWell
+	circuitOpen bool // refused by the open circuit: retrying now is pointless
 }
 
 // FieldError is one DRF field error: {"plan_interval": ["..."]} becomes

@@ -231,17 +231,17 @@ func TestBackoffCeiling(t *testing.T) {
 	assert.Equal(t, 2*time.Second, s.backoffCeiling(100))
 	// 429 without Retry-After waits between half and all of the step.
 	c.jitter = func(d time.Duration) time.Duration { return 0 }
-	d, ok := s.retryWait(&request{method: "POST"}, &attemptError{Error: &Error{Kind: KindRateLimited, Status: 429}}, 1)
+	d, ok := s.retryWait(&request{method: "POST"}, &Error{Kind: KindRateLimited, Status: 429}, 1)
 	assert.True(t, ok)
 	assert.Equal(t, 100*time.Millisecond, d)
-	d, ok = s.retryWait(&request{method: "POST"}, &attemptError{Error: &Error{Kind: KindRateLimited, Status: 429, RetryAfter: 3 * time.Second}}, 1)
+	d, ok = s.retryWait(&request{method: "POST"}, &Error{Kind: KindRateLimited, Status: 429, RetryAfter: 3 * time.Second}, 1)
 	assert.True(t, ok)
 	assert.Equal(t, 3*time.Second, d)
-	_, ok = s.retryWait(&request{method: "POST"}, &attemptError{Error: &Error{Kind: KindUnavailable, Status: 500}}, 1)
+	_, ok = s.retryWait(&request{method: "POST"}, &Error{Kind: KindUnavailable, Status: 500}, 1)
 	assert.False(t, ok)
-	_, ok = s.retryWait(&request{method: "POST"}, &attemptError{Error: &Error{Kind: KindUnavailable}, neverSent: true}, 1)
+	_, ok = s.retryWait(&request{method: "POST"}, &Error{Kind: KindUnavailable, neverSent: true}, 1)
 	assert.True(t, ok)
-	_, ok = s.retryWait(&request{method: "GET"}, &attemptError{Error: &Error{Kind: KindUnavailable, Status: 301}}, 1)
+	_, ok = s.retryWait(&request{method: "GET"}, &Error{Kind: KindUnavailable, Status: 301}, 1)
 	assert.False(t, ok)
 }
 
