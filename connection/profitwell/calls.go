@@ -12,35 +12,14 @@ import (
 	jsonv1 "github.com/go-json-experiment/json/v1"
 )
 
-// Endpoint templates: the Op of errors, the endpoint label of metrics, and
-// the method and path of the typed calls.
-const (
-	opAPIStatus          = "GET /v2/api-status/"
-	opCompanySettings    = "GET /v2/company/settings/"
-	opCreateSubscription = "POST /v2/subscriptions/"
-	opUpdateSubscription = "PUT /v2/subscriptions/{id}/"
-	opChurnSubscription  = "DELETE /v2/subscriptions/{id}/"
-	opUnchurn            = "PUT /v2/unchurn/{id}/"
-	opUserHistory        = "GET /v2/users/{id}/"
-	opUpdateUser         = "PUT /v2/users/{id}/"
-	opDeleteUser         = "DELETE /v2/users/{id}/"
-	opListPlans          = "GET /v2/plans/"
-	opGetPlan            = "GET /v2/plans/{id}/"
-	opCreatePlan         = "POST /v2/plans/"
-	opUpdatePlan         = "PUT /v2/plans/{id}/"
-	opListCustomers      = "GET /v2/customers/"
-	opGetCustomer        = "GET /v2/customers/{id}/"
-	opMonthlyMetrics     = "GET /v2/metrics/monthly/"
-	opDailyMetrics       = "GET /v2/metrics/daily/"
-	opMetricPlanIDs      = "GET /v2/metrics/plans/"
-	opExcludeCustomer    = "POST /v2/metrics/exclude_customer/{id}/"
-)
+// opListCustomers is the endpoint template of ListCustomers and ListCustomerRows.
+const opListCustomers = "GET /v2/customers/"
 
-// call runs the typed call of the endpoint template op, which gives its
-// method and path: id, path-escaped, fills {id}; query is the raw query and
-// in, when not nil, the JSON body. decode (nil: the body is ignored) reads a
-// 2xx body; its failure is KindUnavailable (retried for reads;
-// OutcomeUnknown for writes).
+// call runs the typed call of the endpoint template op (Error.Op, the
+// metrics label), which gives its method and path: id, path-escaped, fills
+// {id}; query is the raw query and in, when not nil, the JSON body. decode
+// (nil: the body is ignored) reads a 2xx body; its failure is
+// KindUnavailable (retried for reads; OutcomeUnknown for writes).
 func call[T any](ctx context.Context, s *Session, op, id, query string, in any, decode func([]byte) (T, error)) (T, error) {
 	var out T
 	method, path, _ := strings.Cut(op, " ")
@@ -142,25 +121,25 @@ func decodeOptionalRecord(b []byte) (*Subscription, error) {
 // APIStatus checks that ProfitWell is up and the token valid
 // (GET /v2/api-status/). Any 2xx is success; the body is ignored.
 func (s *Session) APIStatus(ctx context.Context) error {
-	_, err := call[struct{}](ctx, s, opAPIStatus, "", "", nil, nil)
+	_, err := call[struct{}](ctx, s, "GET /v2/api-status/", "", "", nil, nil)
 	return err
 }
 
 // CompanySettings returns the account's settings (GET /v2/company/settings/).
 func (s *Session) CompanySettings(ctx context.Context) (Company, error) {
-	return call(ctx, s, opCompanySettings, "", "", nil, decodeJSON[Company])
+	return call(ctx, s, "GET /v2/company/settings/", "", "", nil, decodeJSON[Company])
 }
 
 // CreateSubscription creates a subscription, for a new user or an existing
 // one (POST /v2/subscriptions/; 201 or 200 with the record).
 func (s *Session) CreateSubscription(ctx context.Context, in CreateSubscription) (Subscription, error) {
-	return call(ctx, s, opCreateSubscription, "", "", in, decodeJSON[Subscription])
+	return call(ctx, s, "POST /v2/subscriptions/", "", "", in, decodeJSON[Subscription])
 }
 
 // UpdateSubscription upgrades or downgrades a subscription by id or alias
 // (PUT /v2/subscriptions/{id}/) and returns the new record.
 func (s *Session) UpdateSubscription(ctx context.Context, idOrAlias string, in UpdateSubscription) (Subscription, error) {
-	return call(ctx, s, opUpdateSubscription, idOrAlias, "", in, decodeJSON[Subscription])
+	return call(ctx, s, "PUT /v2/subscriptions/{id}/", idOrAlias, "", in, decodeJSON[Subscription])
 }
 
 // ChurnSubscription churns a subscription at effectiveDate (Unix seconds),
@@ -173,20 +152,20 @@ func (s *Session) ChurnSubscription(ctx context.Context, idOrAlias string, effec
 	if churnType != "" {
 		q += "&churn_type=" + url.QueryEscape(churnType)
 	}
-	return call(ctx, s, opChurnSubscription, idOrAlias, q, nil, decodeOptionalRecord)
+	return call(ctx, s, "DELETE /v2/subscriptions/{id}/", idOrAlias, q, nil, decodeOptionalRecord)
 }
 
 // UnchurnSubscription removes a subscription's churn event
 // (PUT /v2/unchurn/{id}/, no body). It returns the record when the 2xx body
 // is one, nil otherwise.
 func (s *Session) UnchurnSubscription(ctx context.Context, idOrAlias string) (*Subscription, error) {
-	return call(ctx, s, opUnchurn, idOrAlias, "", nil, decodeOptionalRecord)
+	return call(ctx, s, "PUT /v2/unchurn/{id}/", idOrAlias, "", nil, decodeOptionalRecord)
 }
 
 // UserHistory returns every subscription event of a user, by id or alias
 // (GET /v2/users/{id}/). Never nil on success.
 func (s *Session) UserHistory(ctx context.Context, idOrAlias string) ([]Subscription, error) {
-	return call(ctx, s, opUserHistory, idOrAlias, "", nil, decodeList[Subscription])
+	return call(ctx, s, "GET /v2/users/{id}/", idOrAlias, "", nil, decodeList[Subscription])
 }
 
 // UpdateUser changes a user's email (display text) (PUT /v2/users/{id}/).
@@ -194,7 +173,7 @@ func (s *Session) UserHistory(ctx context.Context, idOrAlias string) ([]Subscrip
 // slice when it is a single record), nil for {} or an empty body.
 func (s *Session) UpdateUser(ctx context.Context, idOrAlias, email string) ([]Subscription, error) {
 	body := map[string]string{"email": email}
-	return call(ctx, s, opUpdateUser, idOrAlias, "", body, func(b []byte) ([]Subscription, error) {
+	return call(ctx, s, "PUT /v2/users/{id}/", idOrAlias, "", body, func(b []byte) ([]Subscription, error) {
 		if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '[' {
 			return decodeList[Subscription](t)
 		}
@@ -209,32 +188,32 @@ func (s *Session) UpdateUser(ctx context.Context, idOrAlias, email string) ([]Su
 // DeleteUser deletes a user and their whole history (DELETE /v2/users/{id}/).
 // Any 2xx is success.
 func (s *Session) DeleteUser(ctx context.Context, idOrAlias string) error {
-	_, err := call[struct{}](ctx, s, opDeleteUser, idOrAlias, "", nil, nil)
+	_, err := call[struct{}](ctx, s, "DELETE /v2/users/{id}/", idOrAlias, "", nil, nil)
 	return err
 }
 
 // ListPlans lists the manually-added plans (GET /v2/plans/, a bare array;
 // null reads as empty). Never nil on success.
 func (s *Session) ListPlans(ctx context.Context) ([]Plan, error) {
-	return call(ctx, s, opListPlans, "", "", nil, decodeList[Plan])
+	return call(ctx, s, "GET /v2/plans/", "", "", nil, decodeList[Plan])
 }
 
 // GetPlan returns one plan (GET /v2/plans/{id}/).
 func (s *Session) GetPlan(ctx context.Context, id string) (Plan, error) {
-	return call(ctx, s, opGetPlan, id, "", nil, decodeJSON[Plan])
+	return call(ctx, s, "GET /v2/plans/{id}/", id, "", nil, decodeJSON[Plan])
 }
 
 // CreatePlan creates a plan (POST /v2/plans/ {"id","name"}). It returns the
 // plan ProfitWell sent back, or p itself when the body is empty.
 func (s *Session) CreatePlan(ctx context.Context, p Plan) (Plan, error) {
-	return call(ctx, s, opCreatePlan, "", "", p, planOr(p))
+	return call(ctx, s, "POST /v2/plans/", "", "", p, planOr(p))
 }
 
 // UpdatePlan renames a plan (PUT /v2/plans/{id}/ {"name"}). It returns the
 // plan ProfitWell sent back, or {id, name} when the body is empty.
 func (s *Session) UpdatePlan(ctx context.Context, id, name string) (Plan, error) {
 	body := map[string]string{"name": name}
-	return call(ctx, s, opUpdatePlan, id, "", body, planOr(Plan{ID: id, Name: name}))
+	return call(ctx, s, "PUT /v2/plans/{id}/", id, "", body, planOr(Plan{ID: id, Name: name}))
 }
 
 // planOr decodes a plan, keeping fallback for an empty body and for fields
@@ -284,18 +263,18 @@ func (q CustomerQuery) encode() string {
 
 // GetCustomer returns one customer (GET /v2/customers/{id}/).
 func (s *Session) GetCustomer(ctx context.Context, id string) (Customer, error) {
-	return call(ctx, s, opGetCustomer, id, "", nil, decodeCustomer)
+	return call(ctx, s, "GET /v2/customers/{id}/", id, "", nil, decodeCustomer)
 }
 
 // MonthlyMetrics returns monthly metric series (GET /v2/metrics/monthly/).
 func (s *Session) MonthlyMetrics(ctx context.Context, q MetricsQuery) (Metrics, error) {
-	return call(ctx, s, opMonthlyMetrics, "", q.encode(""), nil, decodeMetrics)
+	return call(ctx, s, "GET /v2/metrics/monthly/", "", q.encode(""), nil, decodeMetrics)
 }
 
 // DailyMetrics returns daily metric series for month "YYYY-MM" (only the
 // current or previous month) (GET /v2/metrics/daily/).
 func (s *Session) DailyMetrics(ctx context.Context, month string, q MetricsQuery) (Metrics, error) {
-	return call(ctx, s, opDailyMetrics, "", q.encode(month), nil, decodeMetrics)
+	return call(ctx, s, "GET /v2/metrics/daily/", "", q.encode(month), nil, decodeMetrics)
 }
 
 // encode builds month=…&plan_id=…&metrics=a,b (commas kept literal).
@@ -322,7 +301,7 @@ func (q MetricsQuery) encode(month string) string {
 // MetricPlanIDs returns the ids of plans with active customers
 // (GET /v2/metrics/plans/ → {"plan_ids": [...]}). Never nil on success.
 func (s *Session) MetricPlanIDs(ctx context.Context) ([]string, error) {
-	return call(ctx, s, opMetricPlanIDs, "", "", nil, func(b []byte) ([]string, error) {
+	return call(ctx, s, "GET /v2/metrics/plans/", "", "", nil, func(b []byte) ([]string, error) {
 		env, err := decodeJSON[struct {
 			PlanIDs []string `json:"plan_ids"`
 		}](b)
@@ -336,6 +315,6 @@ func (s *Session) MetricPlanIDs(ctx context.Context) ([]string, error) {
 // ExcludeCustomer removes a customer from all metric calculations
 // (POST /v2/metrics/exclude_customer/{id}/, no body). Any 2xx is success.
 func (s *Session) ExcludeCustomer(ctx context.Context, id string) error {
-	_, err := call[struct{}](ctx, s, opExcludeCustomer, id, "", nil, nil)
+	_, err := call[struct{}](ctx, s, "POST /v2/metrics/exclude_customer/{id}/", id, "", nil, nil)
 	return err
 }
