@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"net"
@@ -466,9 +467,7 @@ func (s *Session) send(ctx context.Context, rq *request) (*response, *Error) {
 	if err != nil {
 		return nil, &Error{Kind: KindInvalid, Op: rq.op, Message: "cannot build the request", Err: unwrapURLError(err)}
 	}
-	for k, vs := range rq.header {
-		req.Header[k] = vs
-	}
+	maps.Copy(req.Header, rq.header)
 	// The shared value slices are only read: the transport copies nothing
 	// into them, and nothing else sees the request.
 	if req.Header.Get("Accept") == "" {

@@ -2,6 +2,7 @@ package profitwell
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -273,19 +274,15 @@ func (f *flexInt) UnmarshalJSON(b []byte) error {
 	if s.UnmarshalJSON(b) != nil {
 		s = flexString(b) // neither text nor a number: refused below
 	}
-	if s == "" {
-		*f = 0
-		return nil
+	n, err := strconv.ParseInt(cmp.Or(string(s), "0"), 10, 64)
+	if err != nil {
+		x, err := strconv.ParseFloat(string(s), 64)
+		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) || math.Abs(x) >= 1<<63 {
+			return fmt.Errorf("not a whole number: %.40q", s)
+		}
+		n = int64(math.Round(x))
 	}
-	if n, err := strconv.ParseInt(string(s), 10, 64); err == nil {
-		*f = flexInt(n)
-		return nil
-	}
-	x, err := strconv.ParseFloat(string(s), 64)
-	if err != nil || math.IsNaN(x) || math.IsInf(x, 0) || math.Abs(x) >= 1<<63 {
-		return fmt.Errorf("not a whole number: %.40q", s)
-	}
-	*f = flexInt(math.Round(x))
+	*f = flexInt(n)
 	return nil
 }
 
