@@ -288,14 +288,10 @@ type response struct {
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 func (r *response) release() {
-	if r == nil || r.body == nil {
-		return
-	}
-	if r.body.Cap() <= maxPooledBuf {
+	if r != nil && r.body.Cap() <= maxPooledBuf {
 		r.body.Reset()
 		bufPool.Put(r.body)
 	}
-	r.body = nil
 }
 
 // run sends rq until handle accepts a response (returns nil; the error it
@@ -499,7 +495,7 @@ func (s *Session) send(ctx context.Context, rq *request) (*response, *Error) {
 		}
 		_ = resp.Body.Close()
 	}()
-	res := &response{status: resp.StatusCode, header: resp.Header}
+	res := &response{status: resp.StatusCode, header: resp.Header, body: bufPool.Get().(*bytes.Buffer)}
 	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
 	// A write answered 2xx or 5xx whose body we cannot read may have been applied.
 	unknown := !rq.idempotent() && (ok || resp.StatusCode >= 500)
@@ -507,8 +503,7 @@ func (s *Session) send(ctx context.Context, rq *request) (*response, *Error) {
 	if !ok && !rq.raw {
 		limit = min(limit, errBodyCap)
 	}
-	buf := bufPool.Get().(*bytes.Buffer)
-	res.body = buf
+	buf := res.body
 	if cl := resp.ContentLength; cl > 0 && cl <= limit {
 		buf.Grow(int(cl) + bytes.MinRead)
 	}
