@@ -173,17 +173,13 @@ func decodeTolerant[T, L any](body []byte, conv func(L) T) (T, error) {
 
 // decodeCustomers decodes a customers page; never nil on success.
 func decodeCustomers(body []byte) ([]Customer, error) {
-	cs, err := decodeTolerant(body, func(loose []customerLoose) []Customer {
+	return orEmpty(decodeTolerant(body, func(loose []customerLoose) []Customer {
 		out := make([]Customer, len(loose))
 		for i := range loose {
 			out[i] = loose[i].customer()
 		}
 		return out
-	})
-	if cs == nil && err == nil {
-		cs = []Customer{}
-	}
-	return cs, err
+	}))
 }
 
 func decodeCustomer(body []byte) (Customer, error) {
