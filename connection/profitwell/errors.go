@@ -74,9 +74,8 @@ type Error struct {
 	// token.
 	Err error
 
-	// The engine's retry facts.
-	neverSent   bool // the request provably did not reach ProfitWell
-	circuitOpen bool // refused by the open circuit: retrying now is pointless
+	neverSent   bool // retry fact: the request provably did not reach ProfitWell
+	circuitOpen bool // retry fact: refused by the open circuit, retrying now is pointless
 }
 
 // FieldError is one DRF field error: {"plan_interval": ["..."]} becomes
