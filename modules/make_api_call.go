@@ -23,13 +23,12 @@ type makeAPICallParams struct {
 	Body    any    `param:"body"`
 }
 
-// Limits of makeApiCall's inputs and errors.
+// Limits of makeApiCall's inputs.
 const (
 	maxRawURLLen      = profitwell.MaxRawPathLen
 	maxRawFullURLLen  = 8192    // the upstream path and query together
 	maxRawHeaders     = 20      // caller headers
 	maxRawHeaderBytes = 8 << 10 // caller header names and values together
-	rawMaxMessage     = 300     // characters of an upstream message kept in an error
 )
 
 // makeApiCall sends one request the user composes to ProfitWell's API v2 and
@@ -49,7 +48,7 @@ const (
 // defaults to application/json. Redirects are never followed.
 //
 // Statuses: 401 and 403 mean ProfitWell refused the connection's token: an
-// InvalidAccessTokenError (a *profitwell.Error of KindUnauthorized). 429 is
+// InvalidAccessTokenError (profitwell.RawResponse.TokenRefused). 429 is
 // the client's (waited out within the deadline, else a RateLimitError).
 // Every other status is the one bundle {statusCode, headers, body}, so a
 // scenario can branch on statusCode (GET is retried on 5xx first): headers
@@ -152,8 +151,8 @@ var makeApiCall = &Action[makeAPICallParams]{
 		if err != nil {
 			return nil, err
 		}
-		if res.Status == http.StatusUnauthorized || res.Status == http.StatusForbidden {
-			return nil, &profitwell.Error{Kind: profitwell.KindUnauthorized, Op: "raw", Status: res.Status, Message: rawErrorMessage(res)}
+		if err := res.TokenRefused(); err != nil {
+			return nil, err
 		}
 		return rawCallBundle{
 			StatusCode: res.Status,
@@ -254,20 +253,4 @@ func rawResponseBody(h http.Header, b []byte) any {
 		}
 	}
 	return string(b)
-}
-
-// rawErrorMessage is ProfitWell's "detail" (DRF's message key) when the body
-// has one, else the status text, cut to rawMaxMessage characters.
-func rawErrorMessage(res profitwell.RawResponse) string {
-	msg := http.StatusText(res.Status)
-	var body map[string]any
-	if json.Unmarshal(res.Body, &body) == nil {
-		if d, ok := body["detail"].(string); ok && strings.TrimSpace(d) != "" {
-			msg = strings.TrimSpace(d)
-		}
-	}
-	if r := []rune(msg); len(r) > rawMaxMessage {
-		msg = string(r[:rawMaxMessage]) + "…"
-	}
-	return msg
 }
