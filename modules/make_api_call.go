@@ -32,28 +32,19 @@ const (
 )
 
 // makeApiCall sends one request the user composes to ProfitWell's API v2 and
-// returns ProfitWell's answer as it came.
+// returns ProfitWell's answer as it came: the one bundle {statusCode,
+// headers, body} for any status but 401/403 (the token refused:
+// RawResponse.TokenRefused) and 429 (the client's: waited out within the
+// deadline, else a RateLimitError), so a scenario can branch on statusCode
+// (GET is retried on 5xx first; redirects are never followed).
 //
-// The URL is a path relative to https://api.profitwell.com/v2 ("/plans/",
-// "plans" and "/v2/plans/" all mean /v2/plans/), with an optional query
-// merged with Query String. profitwell.RawTarget makes it canonical and
-// refuses, with a DataError on "url" before anything is sent, whatever could
-// leave /v2 (absolute URLs, hosts, "..", encoded or look-alike separators,
-// control characters, more than 2048 characters). Headers travel as given
-// except those profitwell.CheckRawHeader refuses (the connector or the HTTP
-// client owns them): a DataError on "headers[i].key" or "headers[i].value".
-// At most 20 headers of 8 KiB in all.
-//
-// Body: a string is sent as is, any other JSON value as JSON; Content-Type
-// defaults to application/json. Redirects are never followed.
-//
-// Statuses: 401 and 403 mean ProfitWell refused the connection's token: an
-// InvalidAccessTokenError (profitwell.RawResponse.TokenRefused). 429 is
-// the client's (waited out within the deadline, else a RateLimitError).
-// Every other status is the one bundle {statusCode, headers, body}, so a
-// scenario can branch on statusCode (GET is retried on 5xx first): headers
-// maps lower-case names to their values joined with ", " (never Set-Cookie);
-// body is the parsed JSON of a JSON answer, else the text ("" when empty).
+// The URL is a path relative to https://api.profitwell.com/v2 with an
+// optional query, merged with Query String. The client's policy
+// (profitwell.RawTarget, CheckRawHeader) is checked before anything is sent:
+// a DataError on "url" or "headers[i].key"/"headers[i].value". A string Body
+// is sent as is, any other JSON value as JSON. Response headers map
+// lower-case names to their values joined with ", " (never Set-Cookie); body
+// is the parsed JSON of a JSON answer, else the text ("" when empty).
 var makeApiCall = &Action[makeAPICallParams]{
 	Def: manifest.ModuleSpec{
 		Name:        "makeApiCall",
