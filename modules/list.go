@@ -149,11 +149,9 @@ func (l *List[P]) run(ctx context.Context, env Env, in input) (Output, error) {
 	if err != nil {
 		return Output{}, err
 	}
-	var pos Offset
-	if in.at != nil {
-		if pos, err = decodePosition[Offset](in.at, "cursor"); err != nil {
-			return Output{}, err
-		}
+	pos, err := decodePosition[Offset](in.at, "cursor")
+	if err != nil {
+		return Output{}, err
 	}
 	items, err := l.All(ctx, env, p)
 	if err != nil {
@@ -244,10 +242,14 @@ func collect[Pos any](ctx context.Context, module string, limit, maxPage int, at
 }
 
 // decodePosition reads a position the registry has authenticated from the
-// request member field ("cursor" or "state"); as this module's runner wrote
-// it, an error means the position's type changed between versions.
+// request member field ("cursor" or "state"), Pos's zero value for none; as
+// this module's runner wrote it, an error means the position's type changed
+// between versions.
 func decodePosition[Pos any](raw json.RawMessage, field string) (Pos, error) {
 	var pos Pos
+	if raw == nil {
+		return pos, nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(&pos)
