@@ -25,7 +25,6 @@ type makeAPICallParams struct {
 
 // Limits of makeApiCall's inputs.
 const (
-	maxRawURLLen      = profitwell.MaxRawPathLen
 	maxRawFullURLLen  = 8192    // the upstream path and query together
 	maxRawHeaders     = 20      // caller headers
 	maxRawHeaderBytes = 8 << 10 // caller header names and values together
@@ -55,7 +54,7 @@ var makeApiCall = &Action[makeAPICallParams]{
 		Annotations: manifest.Annotations{Destructive: true},
 		Expect: []manifest.Field{
 			{
-				Name: "url", Label: "URL", Type: manifest.TypeText, Required: true, Max: manifest.Ptr(maxRawURLLen),
+				Name: "url", Label: "URL", Type: manifest.TypeText, Required: true, Max: manifest.Ptr(profitwell.MaxRawPathLen),
 				Help: "Enter a path relative to https://api.profitwell.com/v2. For example: /plans/",
 			},
 			{

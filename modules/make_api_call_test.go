@@ -504,7 +504,7 @@ func FuzzRawCallPath(f *testing.F) {
 			t.Fatalf("%q -> %q: not a /v2/ endpoint path", in, path)
 		case strings.Contains(path, ".."), strings.Contains(path, "//"), strings.ContainsAny(path, `\?#`):
 			t.Fatalf("%q -> %q: forbidden sequence", in, path)
-		case len(path) > maxRawURLLen:
+		case len(path) > profitwell.MaxRawPathLen:
 			t.Fatalf("%q -> %q: too long", in, path)
 		}
 		for _, r := range path {

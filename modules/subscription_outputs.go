@@ -8,12 +8,10 @@ import (
 	"github.com/profitwell-connector/connector/manifest"
 )
 
-// Fields and bundles shared by the subscription and user modules.
-//
-// Subscription bundles use ProfitWell's own snake_case names (profitwell-api.md
-// §3.1). ProfitWell dates are Unix seconds: each one is output twice, as the
-// integer ProfitWell sent (effective_date) and as an ISO 8601 UTC date
-// (effective_date_iso) that maps straight into date fields.
+// Fields and bundles shared by the subscription and user modules. Bundles
+// keep ProfitWell's snake_case names (profitwell-api.md §3.1); its Unix-second
+// date is output as sent (effective_date) and as ISO 8601 UTC
+// (effective_date_iso), which maps straight into date fields.
 
 // subscriptionBundle is one subscription record as a bundle: ProfitWell's
 // fields in its order, then effective_date_iso and meta (never null).
