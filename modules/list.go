@@ -60,9 +60,8 @@ type Paged[P, Pos any] struct {
 	// Resume, when set on a trigger, returns the position right after the
 	// last item an engine emitted, for engines that store that item's date
 	// and id rather than the trigger's state (Make): the state is then
-	// {"module": name, "after": {"date": ..., "id": ...}}, either key absent
-	// when the engine has none. The registry checks that form strictly
-	// before Resume sees it; it is not signed, since the engine composes it.
+	// {"module": name, "after": {...}} (triggerState), checked strictly but
+	// not signed, since the engine composes it.
 	Resume func(ctx context.Context, env Env, p P, after EngineAfter) (Pos, error)
 }
 
