@@ -210,11 +210,4 @@ twd tzs uah ugx usd uyu uzs vef vnd vuv wst xaf xag xau xcd xdr xof xpf yer zar 
 // planCurrencyOptions label each code in upper case ("USD") and keep
 // ProfitWell's lower-case value; a mapped "USD" is matched case-insensitively
 // and sent as "usd".
-var planCurrencyOptions = func() []manifest.Option {
-	codes := strings.Fields(planCurrencyCodes)
-	out := make([]manifest.Option, len(codes))
-	for i, c := range codes {
-		out[i] = manifest.Option{Label: strings.ToUpper(c), Value: c}
-	}
-	return out
-}()
+var planCurrencyOptions = optionsOf(strings.Fields(planCurrencyCodes), strings.ToUpper)
