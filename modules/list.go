@@ -245,10 +245,11 @@ func collect[Pos any](ctx context.Context, module string, limit, maxPage int, at
 // this module's runner wrote it, an error means the position's type changed
 // between versions.
 func decodePosition[Pos any](raw json.RawMessage, field string) (Pos, error) {
-	var pos Pos
 	if raw == nil {
-		return pos, nil
+		var start Pos // not pos, which escapes below
+		return start, nil
 	}
+	var pos Pos
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(&pos)
