@@ -98,6 +98,14 @@ func customerUpdated(c *profitwell.CustomerRow) time.Time {
 	return t
 }
 
+// unixBound is a window bound as a date; 0 (or less) is none, the zero time.
+func unixBound(sec int64) time.Time {
+	if sec <= 0 {
+		return time.Time{}
+	}
+	return time.Unix(sec, 0)
+}
+
 // customersPage is one upstream page of customers and what is needed to
 // write the position after any prefix of it.
 type customersPage struct {
@@ -163,12 +171,10 @@ func fetchCustomers(ctx context.Context, s *profitwell.Session, q customersQuery
 		cp.page, cp.perPage = pos.Page, pos.PerPage
 	case pos.Sec != nil:
 		// Move the window to the anchor second.
-		if q.Direction == "desc" {
-			if cp.base.To == 0 || *pos.Sec+1 < cp.base.To {
-				cp.base.To = *pos.Sec + 1
-			}
-		} else if *pos.Sec > cp.base.From {
-			cp.base.From = *pos.Sec
+		if q.Direction != "desc" {
+			cp.base.From = max(cp.base.From, *pos.Sec)
+		} else if cp.base.To == 0 || *pos.Sec+1 < cp.base.To {
+			cp.base.To = *pos.Sec + 1
 		}
 		cp.perPage = walk
 		if !pos.remembers() {
@@ -176,14 +182,8 @@ func fetchCustomers(ctx context.Context, s *profitwell.Session, q customersQuery
 			cp.page, dropFirst = pos.Count/customersMaxPage+1, pos.Count%customersMaxPage
 		}
 	}
-	query := profitwell.CustomerQuery{Email: q.Email, Page: cp.page, PerPage: cp.perPage, Direction: cmp.Or(q.Direction, "asc")}
-	if cp.base.From > 0 {
-		query.StartDate = time.Unix(cp.base.From, 0)
-	}
-	if cp.base.To > 0 {
-		query.EndDate = time.Unix(cp.base.To, 0)
-	}
-	rows, err := s.ListCustomerRows(ctx, query)
+	rows, err := s.ListCustomerRows(ctx, profitwell.CustomerQuery{Email: q.Email, Page: cp.page, PerPage: cp.perPage,
+		Direction: cmp.Or(q.Direction, "asc"), StartDate: unixBound(cp.base.From), EndDate: unixBound(cp.base.To)})
 	if err != nil {
 		return nil, err
 	}

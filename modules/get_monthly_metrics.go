@@ -133,13 +133,9 @@ func metricPlanIDField() manifest.Field {
 
 // metricsField is a multiple select of metric names, labelled in Title Case.
 func metricsField(help string, names []string) manifest.Field {
-	opts := make([]manifest.Option, len(names))
-	for i, n := range names {
-		opts[i] = manifest.Option{Label: metricLabel(n), Value: n}
-	}
 	return manifest.Field{
 		Name: "metrics", Label: "Metrics", Type: manifest.TypeSelect, Multiple: true,
-		Options: opts, Help: help,
+		Options: optionsOf(names, metricLabel), Help: help,
 	}
 }
 

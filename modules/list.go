@@ -60,9 +60,8 @@ type Paged[P, Pos any] struct {
 	// Resume, when set on a trigger, returns the position right after the
 	// last item an engine emitted, for engines that store that item's date
 	// and id rather than the trigger's state (Make): the state is then
-	// {"module": name, "after": {"date": ..., "id": ...}}, either key absent
-	// when the engine has none. The registry checks that form strictly
-	// before Resume sees it; it is not signed, since the engine composes it.
+	// {"module": name, "after": {...}} (triggerState), checked strictly but
+	// not signed, since the engine composes it.
 	Resume func(ctx context.Context, env Env, p P, after EngineAfter) (Pos, error)
 }
 
@@ -149,11 +148,9 @@ func (l *List[P]) run(ctx context.Context, env Env, in input) (Output, error) {
 	if err != nil {
 		return Output{}, err
 	}
-	var pos Offset
-	if in.at != nil {
-		if pos, err = decodePosition[Offset](in.at, "cursor"); err != nil {
-			return Output{}, err
-		}
+	pos, err := decodePosition[Offset](in.at, "cursor")
+	if err != nil {
+		return Output{}, err
 	}
 	items, err := l.All(ctx, env, p)
 	if err != nil {
@@ -244,9 +241,14 @@ func collect[Pos any](ctx context.Context, module string, limit, maxPage int, at
 }
 
 // decodePosition reads a position the registry has authenticated from the
-// request member field ("cursor" or "state"); as this module's runner wrote
-// it, an error means the position's type changed between versions.
+// request member field ("cursor" or "state"), Pos's zero value for none; as
+// this module's runner wrote it, an error means the position's type changed
+// between versions.
 func decodePosition[Pos any](raw json.RawMessage, field string) (Pos, error) {
+	if raw == nil {
+		var start Pos // not pos, which escapes below
+		return start, nil
+	}
 	var pos Pos
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()

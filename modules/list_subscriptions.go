@@ -48,10 +48,6 @@ var listSubscriptions = &List[listSubscriptionsParams]{
 		// ProfitWell sends the history chronologically; a stable sort keeps
 		// that promise (and cursor offsets) even if it ever does not.
 		slices.SortStableFunc(history, func(a, b profitwell.Subscription) int { return cmp.Compare(a.EffectiveDate, b.EffectiveDate) })
-		out := make([]any, len(history))
-		for i := range history {
-			out[i] = subscriptionBundleOf(history[i])
-		}
-		return out, nil
+		return pointers(subscriptionBundlesOf(history)), nil
 	},
 }

@@ -23,38 +23,27 @@ type makeAPICallParams struct {
 	Body    any    `param:"body"`
 }
 
-// Limits of makeApiCall's inputs and errors.
+// Limits of makeApiCall's inputs.
 const (
-	maxRawURLLen      = profitwell.MaxRawPathLen
 	maxRawFullURLLen  = 8192    // the upstream path and query together
 	maxRawHeaders     = 20      // caller headers
 	maxRawHeaderBytes = 8 << 10 // caller header names and values together
-	rawMaxMessage     = 300     // characters of an upstream message kept in an error
 )
 
 // makeApiCall sends one request the user composes to ProfitWell's API v2 and
-// returns ProfitWell's answer as it came.
+// returns ProfitWell's answer as it came: the one bundle {statusCode,
+// headers, body} for any status but 401/403 (the token refused:
+// RawResponse.TokenRefused) and 429 (the client's: waited out within the
+// deadline, else a RateLimitError), so a scenario can branch on statusCode
+// (GET is retried on 5xx first; redirects are never followed).
 //
-// The URL is a path relative to https://api.profitwell.com/v2 ("/plans/",
-// "plans" and "/v2/plans/" all mean /v2/plans/), with an optional query
-// merged with Query String. profitwell.RawTarget makes it canonical and
-// refuses, with a DataError on "url" before anything is sent, whatever could
-// leave /v2 (absolute URLs, hosts, "..", encoded or look-alike separators,
-// control characters, more than 2048 characters). Headers travel as given
-// except those profitwell.CheckRawHeader refuses (the connector or the HTTP
-// client owns them): a DataError on "headers[i].key" or "headers[i].value".
-// At most 20 headers of 8 KiB in all.
-//
-// Body: a string is sent as is, any other JSON value as JSON; Content-Type
-// defaults to application/json. Redirects are never followed.
-//
-// Statuses: 401 and 403 mean ProfitWell refused the connection's token: an
-// InvalidAccessTokenError (a *profitwell.Error of KindUnauthorized). 429 is
-// the client's (waited out within the deadline, else a RateLimitError).
-// Every other status is the one bundle {statusCode, headers, body}, so a
-// scenario can branch on statusCode (GET is retried on 5xx first): headers
-// maps lower-case names to their values joined with ", " (never Set-Cookie);
-// body is the parsed JSON of a JSON answer, else the text ("" when empty).
+// The URL is a path relative to https://api.profitwell.com/v2 with an
+// optional query, merged with Query String. The client's policy
+// (profitwell.RawTarget, CheckRawHeader) is checked before anything is sent:
+// a DataError on "url" or "headers[i].key"/"headers[i].value". A string Body
+// is sent as is, any other JSON value as JSON. Response headers map
+// lower-case names to their values joined with ", " (never Set-Cookie); body
+// is the parsed JSON of a JSON answer, else the text ("" when empty).
 var makeApiCall = &Action[makeAPICallParams]{
 	Def: manifest.ModuleSpec{
 		Name:        "makeApiCall",
@@ -65,7 +54,7 @@ var makeApiCall = &Action[makeAPICallParams]{
 		Annotations: manifest.Annotations{Destructive: true},
 		Expect: []manifest.Field{
 			{
-				Name: "url", Label: "URL", Type: manifest.TypeText, Required: true, Max: manifest.Ptr(maxRawURLLen),
+				Name: "url", Label: "URL", Type: manifest.TypeText, Required: true, Max: manifest.Ptr(profitwell.MaxRawPathLen),
 				Help: "Enter a path relative to https://api.profitwell.com/v2. For example: /plans/",
 			},
 			{
@@ -152,8 +141,8 @@ var makeApiCall = &Action[makeAPICallParams]{
 		if err != nil {
 			return nil, err
 		}
-		if res.Status == http.StatusUnauthorized || res.Status == http.StatusForbidden {
-			return nil, &profitwell.Error{Kind: profitwell.KindUnauthorized, Op: "raw", Status: res.Status, Message: rawErrorMessage(res)}
+		if err := res.TokenRefused(); err != nil {
+			return nil, err
 		}
 		return rawCallBundle{
 			StatusCode: res.Status,
@@ -254,20 +243,4 @@ func rawResponseBody(h http.Header, b []byte) any {
 		}
 	}
 	return string(b)
-}
-
-// rawErrorMessage is ProfitWell's "detail" (DRF's message key) when the body
-// has one, else the status text, cut to rawMaxMessage characters.
-func rawErrorMessage(res profitwell.RawResponse) string {
-	msg := http.StatusText(res.Status)
-	var body map[string]any
-	if json.Unmarshal(res.Body, &body) == nil {
-		if d, ok := body["detail"].(string); ok && strings.TrimSpace(d) != "" {
-			msg = strings.TrimSpace(d)
-		}
-	}
-	if r := []rune(msg); len(r) > rawMaxMessage {
-		msg = string(r[:rawMaxMessage]) + "…"
-	}
-	return msg
 }

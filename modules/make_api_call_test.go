@@ -170,6 +170,30 @@ func TestMakeAPICallUnauthorizedIsAnInvalidToken(t *testing.T) {
 	assert.NotContains(t, err.Error(), "wrong-token")
 }
 
+// TestMakeAPICallForbiddenIsAnInvalidToken: a 403 is a refused token too,
+// its message read as the typed calls read one.
+func TestMakeAPICallForbiddenIsAnInvalidToken(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = io.WriteString(w, "<html>no</html>")
+	}))
+	t.Cleanup(srv.Close)
+	client, err := profitwell.New(profitwell.Config{BaseURL: srv.URL, Rate: 1000, Burst: 1000})
+	require.NoError(t, err)
+	t.Cleanup(client.Close)
+	reg, err := Default(Options{})
+	require.NoError(t, err)
+	s := &sandbox{t: t, reg: reg, client: client, token: profitwell.NewToken("tok")}
+	_, _, err = s.run("makeApiCall", map[string]any{"url": "/plans/"})
+	var pw *profitwell.Error
+	require.ErrorAs(t, err, &pw)
+	assert.Equal(t, profitwell.KindUnauthorized, pw.Kind)
+	assert.Equal(t, http.StatusForbidden, pw.Status)
+	assert.Equal(t, "ProfitWell returned an HTML error page (403)", pw.Message)
+}
+
 func TestMakeAPICallOnTheWire(t *testing.T) {
 	t.Parallel()
 	s, rec := newWireSandbox(t)
@@ -480,7 +504,7 @@ func FuzzRawCallPath(f *testing.F) {
 			t.Fatalf("%q -> %q: not a /v2/ endpoint path", in, path)
 		case strings.Contains(path, ".."), strings.Contains(path, "//"), strings.ContainsAny(path, `\?#`):
 			t.Fatalf("%q -> %q: forbidden sequence", in, path)
-		case len(path) > maxRawURLLen:
+		case len(path) > profitwell.MaxRawPathLen:
 			t.Fatalf("%q -> %q: too long", in, path)
 		}
 		for _, r := range path {

@@ -24,6 +24,15 @@ func planIDField(help string) manifest.Field {
 	}
 }
 
+// optionsOf are the options of a static select: each value labelled by label.
+func optionsOf(values []string, label func(string) string) []manifest.Option {
+	out := make([]manifest.Option, len(values))
+	for i, v := range values {
+		out[i] = manifest.Option{Label: label(v), Value: v}
+	}
+	return out
+}
+
 // BundleType declares the Go type of a module's bundles; NewRegistry checks
 // it against the module's interface (manifest.CheckOutput), as it checks the
 // parameters struct against the inputs. A module whose bundles come in more

@@ -1,6 +1,7 @@
 package modules
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strings"
@@ -24,11 +25,7 @@ var rpcListPlans = &RPC{
 		slices.SortStableFunc(plans, func(a, b profitwell.Plan) int { return strings.Compare(a.Name, b.Name) })
 		opts := make([]manifest.Option, len(plans))
 		for i, p := range plans {
-			label := p.Name
-			if label == "" {
-				label = p.ID
-			}
-			opts[i] = manifest.Option{Label: label, Value: p.ID}
+			opts[i] = manifest.Option{Label: cmp.Or(p.Name, p.ID), Value: p.ID}
 		}
 		return RPCResult{Options: opts}, nil
 	},

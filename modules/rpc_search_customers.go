@@ -39,12 +39,9 @@ var rpcSearchCustomers = &RPC{
 		if strings.Contains(query, "@") && !strings.ContainsAny(query, " ,;") {
 			q.Email, size = query, searchOptions
 		}
-		var at customersPos
-		if req.At != nil {
-			var err error
-			if at, err = decodePosition[customersPos](req.At, "cursor"); err != nil {
-				return RPCResult{}, err
-			}
+		at, err := decodePosition[customersPos](req.At, "cursor")
+		if err != nil {
+			return RPCResult{}, err
 		}
 		needle := strings.ToLower(query)
 		fetch := func(pr PageRequest[customersPos]) (Page[customersPos], error) {

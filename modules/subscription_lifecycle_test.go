@@ -25,10 +25,13 @@ func TestSubscriptionLifeCycle(t *testing.T) {
 	assert.Regexp(t, `^pwu_[A-Za-z0-9]{12}$`, created.UserID)
 	assert.Regexp(t, `^pws_[A-Za-z0-9]{12}$`, created.SubscriptionID)
 	assert.Equal(t, subscriptionBundle{
-		UserID: created.UserID, SubscriptionID: created.SubscriptionID,
-		UserAlias: strPtr("lc-user"), SubscriptionAlias: strPtr("lc-sub"), Email: "lc-user@example.com",
-		PlanID: "pro", PlanInterval: "month", PlanCurrency: "usd", Status: "active", Value: 9900,
-		EffectiveDate: jan15, EffectiveDateISO: "2024-01-15T00:00:00Z", Meta: map[string]any{},
+		subscriptionRecord: subscriptionRecord{
+			UserID: created.UserID, SubscriptionID: created.SubscriptionID,
+			UserAlias: strPtr("lc-user"), SubscriptionAlias: strPtr("lc-sub"), Email: "lc-user@example.com",
+			PlanID: "pro", PlanInterval: "month", PlanCurrency: "usd", Status: "active", Value: 9900,
+			EffectiveDate: jan15,
+		},
+		EffectiveDateISO: "2024-01-15T00:00:00Z", Meta: map[string]any{},
 	}, created)
 	assert.Equal(t, []subscriptionBundle{created}, s.historyOf("lc-user"), "the history holds the creation")
 	assert.Equal(t, []subscriptionBundle{created}, s.historyOf(created.UserID), "by user id too")

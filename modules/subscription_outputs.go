@@ -8,51 +8,31 @@ import (
 	"github.com/profitwell-connector/connector/manifest"
 )
 
-// Fields and bundles shared by the subscription and user modules.
-//
-// Subscription bundles use ProfitWell's own snake_case names (profitwell-api.md
-// §3.1). ProfitWell dates are Unix seconds: each one is output twice, as the
-// integer ProfitWell sent (effective_date) and as an ISO 8601 UTC date
-// (effective_date_iso) that maps straight into date fields.
+// Fields and bundles shared by the subscription and user modules. Bundles
+// keep ProfitWell's snake_case names (profitwell-api.md §3.1); its Unix-second
+// date is output as sent (effective_date) and as ISO 8601 UTC
+// (effective_date_iso), which maps straight into date fields.
 
-// subscriptionBundle is one subscription record as a bundle.
+// subscriptionBundle is one subscription record as a bundle: ProfitWell's
+// fields in its order, then effective_date_iso and meta (never null).
 type subscriptionBundle struct {
-	UserID            string         `json:"user_id"`
-	SubscriptionID    string         `json:"subscription_id"`
-	UserAlias         *string        `json:"user_alias"`
-	SubscriptionAlias *string        `json:"subscription_alias"`
-	Email             string         `json:"email"`
-	PlanID            string         `json:"plan_id"`
-	PlanInterval      string         `json:"plan_interval"`
-	PlanCurrency      string         `json:"plan_currency"`
-	Status            string         `json:"status"`
-	Value             int64          `json:"value"`
-	EffectiveDate     int64          `json:"effective_date"`
-	EffectiveDateISO  string         `json:"effective_date_iso"`
-	Meta              map[string]any `json:"meta"`
+	subscriptionRecord
+	EffectiveDateISO string         `json:"effective_date_iso"`
+	Meta             map[string]any `json:"meta"` // hides the record's omitempty meta
 }
 
-// subscriptionBundleOf converts a ProfitWell record; meta is never null.
+// subscriptionRecord is profitwell.Subscription without its UnmarshalJSON,
+// which embedding would promote to the bundle.
+type subscriptionRecord profitwell.Subscription
+
+// subscriptionBundleOf converts a ProfitWell record.
 func subscriptionBundleOf(s profitwell.Subscription) subscriptionBundle {
 	meta := s.Meta
 	if meta == nil {
 		meta = map[string]any{}
 	}
-	return subscriptionBundle{
-		UserID:            s.UserID,
-		SubscriptionID:    s.SubscriptionID,
-		UserAlias:         s.UserAlias,
-		SubscriptionAlias: s.SubscriptionAlias,
-		Email:             s.Email,
-		PlanID:            s.PlanID,
-		PlanInterval:      s.PlanInterval,
-		PlanCurrency:      s.PlanCurrency,
-		Status:            s.Status,
-		Value:             s.Value,
-		EffectiveDate:     s.EffectiveDate,
-		EffectiveDateISO:  unixToISO(s.EffectiveDate),
-		Meta:              meta,
-	}
+	s.Meta = nil // the bundle's own Meta carries it
+	return subscriptionBundle{subscriptionRecord(s), unixToISO(s.EffectiveDate), meta}
 }
 
 // subscriptionBundlesOf converts a history; never nil.
@@ -230,11 +210,4 @@ twd tzs uah ugx usd uyu uzs vef vnd vuv wst xaf xag xau xcd xdr xof xpf yer zar 
 // planCurrencyOptions label each code in upper case ("USD") and keep
 // ProfitWell's lower-case value; a mapped "USD" is matched case-insensitively
 // and sent as "usd".
-var planCurrencyOptions = func() []manifest.Option {
-	codes := strings.Fields(planCurrencyCodes)
-	out := make([]manifest.Option, len(codes))
-	for i, c := range codes {
-		out[i] = manifest.Option{Label: strings.ToUpper(c), Value: c}
-	}
-	return out
-}()
+var planCurrencyOptions = optionsOf(strings.Fields(planCurrencyCodes), strings.ToUpper)

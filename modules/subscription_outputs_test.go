@@ -43,9 +43,9 @@ func subsOf(t *testing.T, out Output) []subscriptionBundle {
 	t.Helper()
 	got := make([]subscriptionBundle, len(out.Bundles))
 	for i, b := range out.Bundles {
-		s, ok := b.(subscriptionBundle)
+		s, ok := b.(*subscriptionBundle)
 		require.True(t, ok, "bundle %d is %T", i, b)
-		got[i] = s
+		got[i] = *s
 	}
 	return got
 }

@@ -200,10 +200,7 @@ func customersByMilliPage(ctx context.Context, s *profitwell.Session, window int
 			// row's second; rows read again are dropped by key.
 			from, page = lastSec, 1
 		}
-		q := profitwell.CustomerQuery{Page: page, PerPage: customersMaxPage, Direction: "asc"}
-		if from > 0 {
-			q.StartDate = time.Unix(from, 0)
-		}
+		q := profitwell.CustomerQuery{Page: page, PerPage: customersMaxPage, Direction: "asc", StartDate: unixBound(from)}
 		rows, err := s.ListCustomerRows(ctx, q)
 		if err != nil {
 			return Page[customersPos]{}, err
@@ -213,11 +210,11 @@ func customersByMilliPage(ctx context.Context, s *profitwell.Session, window int
 		}
 		for i := range rows {
 			r := &rows[i]
-			k := milliKeyOf(r)
-			if (pos.Min > 0 && customerUpdated(r).UnixMicro() < pos.Min) || (after != nil && k.compare(*after) <= 0) || seen[string(customerHash(r))] {
+			h := string(customerHash(r))
+			if (pos.Min > 0 && customerUpdated(r).UnixMicro() < pos.Min) || (after != nil && milliKeyOf(r).compare(*after) <= 0) || seen[h] {
 				continue
 			}
-			seen[string(customerHash(r))] = true
+			seen[h] = true
 			got = append(got, *r)
 		}
 		if len(rows) < customersMaxPage {

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -44,6 +45,16 @@ type RawResponse struct {
 	// Body is the response body (at most Config.MaxBodyBytes), with any
 	// echo of the token replaced by "[REDACTED]".
 	Body []byte
+}
+
+// TokenRefused is the error a 401 or 403 answer stands for: ProfitWell
+// refused the connection's token (KindUnauthorized, its message read as for
+// the typed calls). It is nil for any other status.
+func (r RawResponse) TokenRefused() *Error {
+	if r.Status != http.StatusUnauthorized && r.Status != http.StatusForbidden {
+		return nil
+	}
+	return classifyStatus(rawEndpoint, r.Status, r.Header, r.Body, "", time.Time{}) // Body is redacted already
 }
 
 // forbiddenRawHeaders are request headers a raw call may not set, with why:
