@@ -356,7 +356,7 @@ func TestBodyReadingPaths(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, harnessOptions{})
 	small := withParams(`{"limit":2}`)
-	large := small + strings.Repeat(" ", 64<<10+1)
+	large := small + strings.Repeat(" ", exactBodyMax+1)
 	for name, tc := range map[string]struct {
 		body   io.Reader
 		length int64

@@ -157,15 +157,36 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 	if r.ContentLength > s.deps.MaxBodyBytes {
 		return nil, errBodyTooLarge
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.deps.MaxBodyBytes))
-	var maxBytes *http.MaxBytesError
-	switch {
-	case errors.As(err, &maxBytes):
-		return nil, errBodyTooLarge
-	case err != nil:
+	body, err := s.bodyOf(w, r)
+	if err != nil {
+		var maxBytes *http.MaxBytesError
+		if errors.As(err, &maxBytes) {
+			return nil, errBodyTooLarge
+		}
 		return nil, manifest.Invalid("body", "could not be read")
 	}
 	return body, nil
+}
+
+// exactBodyMax is the largest declared body length read into a buffer of
+// that size up front; a larger one grows as bytes arrive, so a client
+// cannot make the server reserve the whole cap by announcing it.
+const exactBodyMax = 64 << 10
+
+// bodyOf reads r's body, at most MaxBodyBytes. A small body of known length
+// (checked against the cap by readBody) is read into a buffer of exactly
+// that size; net/http delivers no byte past it.
+func (s *Server) bodyOf(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if n := r.ContentLength; n == 0 || r.Body == nil || r.Body == http.NoBody {
+		return []byte{}, nil
+	} else if n > 0 && n <= exactBodyMax {
+		body := make([]byte, n)
+		if _, err := io.ReadFull(r.Body, body); err != nil {
+			return nil, err
+		}
+		return body, nil
+	}
+	return io.ReadAll(http.MaxBytesReader(w, r.Body, s.deps.MaxBodyBytes))
 }
 
 // verifySignature refuses, when signing secrets are configured, a request
