@@ -159,12 +159,9 @@ func TestListCustomersFilters(t *testing.T) {
 func TestListCustomersPastTheRowWindow(t *testing.T) {
 	t.Parallel()
 	srv := profitwelltest.NewTestServer(t, profitwelltest.Options{Seed: 3, MaxRows: 500})
-	client, err := profitwell.New(profitwell.Config{BaseURL: srv.URL, Rate: 1000, Burst: 1000})
-	require.NoError(t, err)
-	t.Cleanup(client.Close)
 	reg, err := NewRegistry(Options{}, []Module{newListCustomers(500)}, nil)
 	require.NoError(t, err)
-	s := &sandbox{t: t, reg: reg, client: client, emu: srv.Emulator, token: profitwell.NewToken(profitwelltest.DefaultToken)}
+	s := sandboxAt(t, srv.URL, srv.Emulator, reg)
 
 	out, n := s.mustRun("listCustomers", map[string]any{"limit": 5000})
 	got := customersOf(t, out)

@@ -27,12 +27,9 @@ func newExampleSandbox(t *testing.T) *sandbox {
 	t.Helper()
 	now := func() time.Time { return exampleNow }
 	srv := profitwelltest.NewTestServer(t, profitwelltest.Options{Seed: 42, Reference: exampleNow.Truncate(24 * time.Hour), Now: now})
-	client, err := profitwell.New(profitwell.Config{BaseURL: srv.URL, Rate: 1000, Burst: 1000})
-	require.NoError(t, err)
-	t.Cleanup(client.Close)
-	reg, err := Default(Options{})
-	require.NoError(t, err)
-	return &sandbox{t: t, reg: reg, client: client, emu: srv.Emulator, token: profitwell.NewToken(profitwelltest.DefaultToken), now: now}
+	s := sandboxAt(t, srv.URL, srv.Emulator, nil)
+	s.now = now
+	return s
 }
 
 // outputVariants are further parameters, beside each example's, under which

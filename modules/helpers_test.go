@@ -25,12 +25,22 @@ type sandbox struct {
 func newSandbox(t *testing.T) *sandbox {
 	t.Helper()
 	srv := profitwelltest.NewTestServer(t, profitwelltest.Options{Seed: 42})
-	client, err := profitwell.New(profitwell.Config{BaseURL: srv.URL, Rate: 1000, Burst: 1000})
+	return sandboxAt(t, srv.URL, srv.Emulator, nil)
+}
+
+// sandboxAt is a sandbox whose client calls url (the emulator, or a handler
+// in front of it) with the emulator's token; a nil reg means the default
+// registry.
+func sandboxAt(t *testing.T, url string, emu *profitwelltest.Emulator, reg *Registry) *sandbox {
+	t.Helper()
+	client, err := profitwell.New(profitwell.Config{BaseURL: url, Rate: 1000, Burst: 1000})
 	require.NoError(t, err)
 	t.Cleanup(client.Close)
-	reg, err := Default(Options{})
-	require.NoError(t, err)
-	return &sandbox{t: t, reg: reg, client: client, emu: srv.Emulator, token: profitwell.NewToken(profitwelltest.DefaultToken)}
+	if reg == nil {
+		reg, err = Default(Options{})
+		require.NoError(t, err)
+	}
+	return &sandbox{t: t, reg: reg, client: client, emu: emu, token: profitwell.NewToken(profitwelltest.DefaultToken)}
 }
 
 // run executes a module and returns its output and the upstream request count.

@@ -57,12 +57,7 @@ func newWireSandbox(t *testing.T) (*sandbox, *wire) {
 		emu.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	client, err := profitwell.New(profitwell.Config{BaseURL: srv.URL, Rate: 1000, Burst: 1000})
-	require.NoError(t, err)
-	t.Cleanup(client.Close)
-	reg, err := Default(Options{})
-	require.NoError(t, err)
-	return &sandbox{t: t, reg: reg, client: client, emu: emu, token: profitwell.NewToken(profitwelltest.DefaultToken)}, rec
+	return sandboxAt(t, srv.URL, emu, nil), rec
 }
 
 // rawBundle returns makeApiCall's one bundle.
@@ -180,13 +175,8 @@ func TestMakeAPICallForbiddenIsAnInvalidToken(t *testing.T) {
 		_, _ = io.WriteString(w, "<html>no</html>")
 	}))
 	t.Cleanup(srv.Close)
-	client, err := profitwell.New(profitwell.Config{BaseURL: srv.URL, Rate: 1000, Burst: 1000})
-	require.NoError(t, err)
-	t.Cleanup(client.Close)
-	reg, err := Default(Options{})
-	require.NoError(t, err)
-	s := &sandbox{t: t, reg: reg, client: client, token: profitwell.NewToken("tok")}
-	_, _, err = s.run("makeApiCall", map[string]any{"url": "/plans/"})
+	s := sandboxAt(t, srv.URL, nil, nil)
+	_, _, err := s.run("makeApiCall", map[string]any{"url": "/plans/"})
 	var pw *profitwell.Error
 	require.ErrorAs(t, err, &pw)
 	assert.Equal(t, profitwell.KindUnauthorized, pw.Kind)

@@ -128,12 +128,7 @@ func newTerseSandbox(t *testing.T, method, pathPrefix, answer string) *sandbox {
 		_, _ = io.WriteString(w, answer)
 	}))
 	t.Cleanup(srv.Close)
-	client, err := profitwell.New(profitwell.Config{BaseURL: srv.URL, Rate: 1000, Burst: 1000})
-	require.NoError(t, err)
-	t.Cleanup(client.Close)
-	reg, err := Default(Options{})
-	require.NoError(t, err)
-	return &sandbox{t: t, reg: reg, client: client, emu: emu, token: profitwell.NewToken(profitwelltest.DefaultToken)}
+	return sandboxAt(t, srv.URL, emu, nil)
 }
 
 func fieldNames(fields []manifest.Field) []string {
