@@ -3,6 +3,7 @@ package modules
 import (
 	"encoding/json"
 	"maps"
+	"reflect"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -175,4 +176,14 @@ func TestNewRegistryChecksBundleTypes(t *testing.T) {
 	assert.True(t, row.holds(profitwell.CustomerRow{}))
 	assert.False(t, row.holds(profitwell.Customer{}), "the twin is the shape, not the bundle")
 	assert.NotEmpty(t, BundleOf[profitwell.CustomerRow]().check(listCustomers.Def), "a row's own fields are not its JSON")
+}
+
+// holds reports whether v is a bundle of a declared Go type (pointers to it
+// included).
+func (b BundleType) holds(v any) bool {
+	t := reflect.TypeOf(v)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return slices.ContainsFunc(b.shapes, func(s bundleShape) bool { return s.goType == t })
 }

@@ -1,12 +1,9 @@
 package modules
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"reflect"
 	"testing"
 	"time"
 
@@ -174,13 +171,4 @@ func FuzzCursor(f *testing.F) {
 			}
 		}
 	})
-}
-
-func sameJSON(a, b json.RawMessage) bool {
-	var x, y bytes.Buffer
-	if json.Compact(&x, a) != nil || json.Compact(&y, b) != nil {
-		return false
-	}
-	var u, v any
-	return json.Unmarshal(x.Bytes(), &u) == nil && json.Unmarshal(y.Bytes(), &v) == nil && reflect.DeepEqual(u, v)
 }

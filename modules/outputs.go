@@ -62,16 +62,6 @@ func (b BundleType) Or(other BundleType) BundleType {
 // declared reports whether the module declared its bundle type.
 func (b BundleType) declared() bool { return len(b.shapes) > 0 }
 
-// holds reports whether v is a bundle of a declared Go type (pointers to it
-// included).
-func (b BundleType) holds(v any) bool {
-	t := reflect.TypeOf(v)
-	for t != nil && t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	return slices.ContainsFunc(b.shapes, func(s bundleShape) bool { return s.goType == t })
-}
-
 func (b BundleType) check(spec manifest.ModuleSpec) []error {
 	var errs []error
 	for _, shape := range b.shapes {
