@@ -94,13 +94,13 @@ type Options struct {
 // (ErrInProgress).
 func Do(ctx context.Context, s Store, key, fingerprint string, o Options, run func() Record) (rec Record, replayed bool, err error) {
 	wait := cmp.Or(max(o.Poll, 0), 10*time.Millisecond)
-	for {
+	for waited := false; ; waited = true {
 		if rec, err := s.Get(ctx, key); err != nil || rec != nil {
-			return replay(rec, fingerprint, err)
+			return replay(rec, fingerprint, gaveUp(ctx, waited, err))
 		}
 		switch owner, err := s.Lock(ctx, key, o.LockTTL); {
 		case err != nil:
-			return Record{}, false, err
+			return Record{}, false, gaveUp(ctx, waited, err)
 		case owner != "":
 			// The first holder may have finished between our Get and Lock:
 			// its record and the release of its lock are stored together.
@@ -127,6 +127,17 @@ func Do(ctx context.Context, s Store, key, fingerprint string, o Options, run fu
 		}
 		wait = min(2*wait, 8*o.Poll+time.Millisecond)
 	}
+}
+
+// gaveUp names a store call that failed because ctx ended while this
+// execution was already waiting for another holder of the key: that is the
+// wait running out (ErrInProgress), whether the deadline struck between two
+// polls or during a network store's round trip.
+func gaveUp(ctx context.Context, waited bool, err error) error {
+	if err != nil && waited && ctx.Err() != nil {
+		return ErrInProgress
+	}
+	return err
 }
 
 // replay answers from the stored rec, or with the store's error.
