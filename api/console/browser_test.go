@@ -84,8 +84,10 @@ func browserPath(t *testing.T) string {
 // page is a browser tab that records every console error, uncaught
 // exception and failed resource of the page.
 type page struct {
-	t      *testing.T
-	ctx    context.Context
+	t   *testing.T
+	ctx context.Context
+	// pgid is the browser's process group, once the browser has started.
+	pgid   func() int
 	mu     sync.Mutex
 	errors []string
 }
@@ -112,7 +114,12 @@ func newPage(t *testing.T) *page {
 			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		}
 	})
-	p := &page{t: t, ctx: ctx}
+	p := &page{t: t, ctx: ctx, pgid: func() int {
+		if cmd := browser.Load(); cmd != nil && cmd.Process != nil {
+			return cmd.Process.Pid
+		}
+		return 0
+	}}
 	chromedp.ListenTarget(ctx, func(ev any) {
 		var msg string
 		switch ev := ev.(type) {
