@@ -86,22 +86,31 @@ func browserPath(t *testing.T) string {
 type page struct {
 	t   *testing.T
 	ctx context.Context
-	// pgid is the browser's process group, once the browser has started.
-	pgid   func() int
-	mu     sync.Mutex
-	errors []string
+	// browser is the browser's process (and process group leader), once
+	// it has started.
+	browser atomic.Pointer[exec.Cmd]
+	mu      sync.Mutex
+	errors  []string
+}
+
+// pgid is the browser's process group, 0 before the browser has started.
+func (p *page) pgid() int {
+	if cmd := p.browser.Load(); cmd != nil && cmd.Process != nil {
+		return cmd.Process.Pid
+	}
+	return 0
 }
 
 func newPage(t *testing.T) *page {
 	// The browser runs in a process group of its own: stopping the browser
 	// process alone leaves its zygote and renderers running, each test
 	// run adding a few dozen processes to the machine.
-	var browser atomic.Pointer[exec.Cmd]
+	p := &page{t: t}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(browserPath(t)), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1280, 800),
 		chromedp.ModifyCmdFunc(func(cmd *exec.Cmd) {
 			cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
-			browser.Store(cmd)
+			p.browser.Store(cmd)
 		}))
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(allocCtx)
@@ -110,16 +119,11 @@ func newPage(t *testing.T) *page {
 		cancelTimeout()
 		cancelCtx()
 		cancelAlloc()
-		if cmd := browser.Load(); cmd != nil && cmd.Process != nil {
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		if pgid := p.pgid(); pgid != 0 {
+			_ = syscall.Kill(-pgid, syscall.SIGKILL)
 		}
 	})
-	p := &page{t: t, ctx: ctx, pgid: func() int {
-		if cmd := browser.Load(); cmd != nil && cmd.Process != nil {
-			return cmd.Process.Pid
-		}
-		return 0
-	}}
+	p.ctx = ctx
 	chromedp.ListenTarget(ctx, func(ev any) {
 		var msg string
 		switch ev := ev.(type) {

@@ -47,9 +47,9 @@ func running(t *testing.T, pgid int) []int {
 		}
 		// comm may hold spaces and parentheses: the fields after it
 		// start after the last ')'.
-		_, rest, ok := strings.Cut(string(b[strings.LastIndexByte(string(b), ')')+1:]), " ")
-		fields := strings.Fields(rest)
-		if !ok || len(fields) < 3 || fields[0] == "Z" || fields[2] != strconv.Itoa(pgid) {
+		stat := string(b)
+		fields := strings.Fields(stat[strings.LastIndexByte(stat, ')')+1:])
+		if len(fields) < 3 || fields[0] == "Z" || fields[2] != strconv.Itoa(pgid) {
 			continue
 		}
 		pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(path)))

@@ -15,11 +15,12 @@ import (
 // roundTrips models a network store such as Redis: every call is a round
 // trip that the caller's context can cut short, and go-redis then answers
 // the context's own error (context.DeadlineExceeded), not a reply. After
-// its first n calls, each call blocks until ctx ends or down is closed.
+// its first n calls, each call fails with down when set (Redis refusing),
+// or else blocks until ctx ends.
 type roundTrips struct {
 	idempotency.Store
 	n    int
-	down error // answered instead of blocking, when set
+	down error
 }
 
 func (r *roundTrips) trip(ctx context.Context) error {
